@@ -1,0 +1,68 @@
+"""The ``hoverify`` command line.
+
+Exit codes, for every command: 0 everything as claimed (proved / no violation), 1 something
+refuted with a validated counterexample (or a property violated), 2 something unknown or timed out,
+3 input error (a file that cannot be read, parsed or type-checked). Never a traceback on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN, EXIT_INPUT = 0, 1, 2, 3
+
+# subcommands implemented in their own modules: name -> (module, help)
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("hoverify.commands.check", "prove the goals of a problem file (.hol)"),
+    "simulate": ("hoverify.commands.simulate", "run a model in the lockstep executor"),
+    "explore": ("hoverify.commands.explore", "search small instances of a model for violations"),
+}
+
+
+def _available_commands() -> dict[str, Any]:
+    found = {}
+    for name, (module, help_text) in _COMMANDS.items():
+        if importlib.util.find_spec(module) is not None:
+            found[name] = (module, help_text)
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hoverify import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="hoverify",
+        description="Verification-first toolkit for Heard-Of round algorithms.",
+        epilog="exit codes: 0 proved/ok, 1 refuted (validated counterexample), "
+               "2 unknown or timeout, 3 input error")
+    parser.add_argument("--version", action="version", version=f"hoverify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in _available_commands().items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        mod = importlib.import_module(module)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
+    try:
+        code: int = args._run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_UNKNOWN
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The decision procedure's entry points: ``check`` (satisfiability) and ``entails`` (validity).
+
+``check`` reduces the formula to quantifier-free UF + LIA (:mod:`logic.reduce`), asks a backend,
+and interprets the answer:
+
+* ``unsat`` of the reduction is ``UNSAT`` (the reduction is implied by the formula);
+* ``sat`` yields a candidate model, decoded (:mod:`logic.decode`) and evaluated against the
+  *original* formula (:mod:`logic.evaluate`). Only a model that satisfies it makes the answer
+  ``SAT``; otherwise the answer is ``UNKNOWN`` with the reason (incomplete instantiation);
+* a solver's unknown, a timeout or a crash is ``UNKNOWN`` with the solver's reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from logic.errors import LogicError
+from logic.result import Answer, CheckResult
+from logic.sorts import SortKind
+from logic.structure import Structure
+from logic.terms import And, Not, Term, subterms
+
+DEFAULT_TIMEOUT = 30.0
+SMALL_MODEL = 8
+
+
+def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
+          depth: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+          isolate: bool = True) -> CheckResult:
+    """Decide the satisfiability of ``formula`` (free variables are constants)."""
+    from logic.backends import solve
+    from logic.decode import ModelTooLarge, decode, plan_queries
+    from logic.reduce import DEFAULT_DEPTH, reduce_formula
+
+    start = time.perf_counter()
+    reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
+                               encoding=encoding)
+    plan = plan_queries(reduction)
+    reduce_seconds = time.perf_counter() - start
+    stats = dict(reduction.stats)
+    stats["reduce_seconds"] = reduce_seconds
+
+    def result(answer: Answer, model: object = None, reason: str | None = None) -> CheckResult:
+        stats["seconds"] = time.perf_counter() - start
+        return CheckResult(answer, backend, stats["seconds"], model,  # type: ignore[arg-type]
+                           reason, reduction, stats)
+
+    remaining = max(0.01, timeout - reduce_seconds)
+    outcome = solve(reduction.smt, backend, timeout=remaining, want=plan.queries, isolate=isolate)
+    stats["solver_seconds"] = outcome.seconds
+    if outcome.answer is Answer.UNSAT:
+        return result(Answer.UNSAT)
+    if outcome.answer is Answer.UNKNOWN:
+        return result(Answer.UNKNOWN, reason=outcome.reason or "the solver returned unknown")
+    # a candidate model: prefer a small one, then decode and validate it
+    values = outcome.values
+    mgr = reduction.reducer.mgr
+    small_bound = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
+    remaining = max(0.01, timeout - (time.perf_counter() - start))
+    small = solve(mgr.And(reduction.smt, small_bound), backend, timeout=remaining,
+                  want=plan.queries, isolate=isolate)
+    if small.answer is Answer.SAT:
+        values = small.values
+    assert values is not None
+    try:
+        model = decode(plan, values)
+    except ModelTooLarge as e:
+        return result(Answer.UNKNOWN, reason=f"sat at instantiation depth {reduction.reducer.depth}"
+                      f", but {e}; the answer is not trusted without validation")
+    structure = _complete_domains(formula, model.structure)
+    if structure is not model.structure:
+        from dataclasses import replace
+
+        model = replace(model, structure=structure)
+    verdict, why = validate(formula, model.structure)
+    if verdict:
+        return result(Answer.SAT, model=model)
+    return result(Answer.UNKNOWN,
+                  reason=f"the solver found a candidate model (n = {model.n}) of the reduction at "
+                         f"instantiation depth {reduction.reducer.depth}, but it does not satisfy "
+                         f"the formula ({why}); the instantiation is incomplete for this formula; "
+                         f"try a larger depth")
+
+
+def _complete_domains(formula: Term, s: Structure) -> Structure:
+    sorts = {t.sort for t in subterms(formula)}
+    for t in subterms(formula):
+        sorts.update(v.sort for v in t.bound_vars)
+    missing = {srt for srt in sorts if srt.kind is SortKind.VALUE and srt not in s.domains}
+    if not missing:
+        return s
+    domains = dict(s.domains)
+    for srt in missing:
+        domains[srt] = (0,)
+    return Structure(s.n, domains, s.functions, s.constants)
+
+
+def validate(formula: Term, structure: Structure) -> tuple[bool, str]:
+    """Evaluate ``formula`` on ``structure``: (holds, reason if not)."""
+    from logic.evaluate import check_structure, holds
+
+    try:
+        check_structure(formula, structure)
+        if holds(formula, structure):
+            return True, ""
+        return False, "it evaluates to false"
+    except (LogicError, KeyError) as e:
+        return False, f"it cannot be evaluated: {e}"
+
+
+def entails(hypotheses: Term | Iterable[Term], goal: Term, **options: object) -> CheckResult:
+    """Whether ``hypotheses |= goal``: checks ``hypotheses and not goal``.
+
+    The result's ``verdict`` is ``VALID`` (unsat), ``INVALID`` (a validated counter-model in
+    ``model``) or ``UNKNOWN`` (with ``reason``).
+    """
+    hyps = [hypotheses] if isinstance(hypotheses, Term) else list(hypotheses)
+    return check(And(*hyps, Not(goal)), **options)  # type: ignore[arg-type]
+
+
+def valid(formula: Term, **options: object) -> CheckResult:
+    """Whether ``formula`` is valid: checks ``not formula``."""
+    return check(Not(formula), **options)  # type: ignore[arg-type]

@@ -1,0 +1,289 @@
+"""Normalization: desugaring, negation normal form, skolemization and clausification.
+
+``prepare(formula)`` turns a closed-or-open formula into *clauses*: pairs ``(vars, matrix)``
+meaning ``forall vars. matrix`` with a quantifier-free matrix (quantifiers survive only inside the
+bodies of set comprehensions, which are terms). The conjunction of the clauses is equisatisfiable
+with the input: existentials in positive positions become Skolem functions of the universally
+quantified variables they depend on.
+
+Desugaring makes membership and set relations uniform:
+
+* ``t in {q | phi}`` becomes ``phi[t/q]``; membership in a union, intersection, difference or the
+  empty set becomes the Boolean combination; only memberships in *set atoms* (a set-valued
+  function application such as ``HO(p)``, or a set variable) remain;
+* ``A = B`` on sets becomes ``|(A \\ B) u (B \\ A)| = 0`` and ``A subset B`` becomes
+  ``|A \\ B| = 0``: the Venn-region encoding then decides them with the other cardinalities;
+* ``->``, ``<->``, Boolean ``=`` and Boolean ``if-then-else`` become ``and``/``or``/``not``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from logic.errors import UnsupportedError
+from logic.sorts import BOOL, PROC, FunctionSymbol, Sort
+from logic.terms import (
+    FALSE,
+    QUANTIFIERS,
+    TRUE,
+    And,
+    App,
+    Card,
+    Diff,
+    Eq,
+    Exists,
+    Forall,
+    IntConst,
+    Ite,
+    Member,
+    Not,
+    Op,
+    Or,
+    Term,
+    Union_,
+    Var,
+    free_vars,
+    rebuild,
+    substitute,
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """``forall vars. matrix`` with a quantifier-free ``matrix`` (outside comprehension bodies)."""
+
+    vars: tuple[Term, ...]
+    matrix: Term
+    origin: str = ""
+
+    @property
+    def is_ground(self) -> bool:
+        return not self.vars
+
+
+_skolem_counter = itertools.count()
+_bound_counter = itertools.count()
+
+
+def _fresh_skolem(base: str, sort: Sort, args: Sequence[Term]) -> Term:
+    k = next(_skolem_counter)
+    name = f"sk!{base}!{k}"
+    if not args:
+        return Var(name, sort)
+    if sort.is_set and (len(args) != 1 or args[0].sort != PROC):
+        raise UnsupportedError(
+            f"cannot skolemize the set variable {base}: it depends on "
+            f"{', '.join(str(a) for a in args)}; only a set depending on one process is supported "
+            f"(like HO(p)). Move the existential out of the universal, or name the set.")
+    for a in args:
+        if a.sort.is_set:
+            raise UnsupportedError(
+                f"cannot skolemize {base}: it depends on the set variable {a}; an existential "
+                f"under a universal over sets is outside the supported fragment")
+    return App(FunctionSymbol(name, tuple(a.sort for a in args), sort), *args)
+
+
+def is_skolem(symbol_or_var: Term | FunctionSymbol) -> bool:
+    name = symbol_or_var.name if isinstance(symbol_or_var, FunctionSymbol) else (
+        symbol_or_var.payload if symbol_or_var.op is Op.VAR else
+        symbol_or_var.payload.name if symbol_or_var.op is Op.APP else "")
+    return isinstance(name, str) and name.startswith("sk!")
+
+
+# ---- desugaring ----------------------------------------------------------------------------
+
+def is_set_atom(s: Term) -> bool:
+    """Set terms the Venn decomposition treats as atoms: ``f(p)``, set variables, ``{q | phi}``."""
+    return s.op in (Op.APP, Op.VAR, Op.COMPREHENSION)
+
+
+def member(t: Term, s: Term) -> Term:
+    """``t in s`` unfolded down to memberships in set-function applications and set variables."""
+    op = s.op
+    if op is Op.EMPTY:
+        return FALSE
+    if op is Op.UNION:
+        return Or(member(t, s.args[0]), member(t, s.args[1]))
+    if op is Op.INTER:
+        return And(member(t, s.args[0]), member(t, s.args[1]))
+    if op is Op.DIFF:
+        return And(member(t, s.args[0]), Not(member(t, s.args[1])))
+    if op is Op.COMPREHENSION:
+        return desugar(substitute(s.args[0], {s.payload: t}))
+    if op is Op.ITE:
+        c = desugar(s.args[0])
+        return Or(And(c, member(t, s.args[1])), And(Not(c), member(t, s.args[2])))
+    if op in (Op.APP, Op.VAR):
+        return Member(t, s)
+    raise UnsupportedError(f"membership in a set built with {op.value} is not supported")
+
+
+def _card_of(s: Term) -> Term:
+    if s.op is Op.ITE:
+        return Ite(desugar(s.args[0]), _card_of(s.args[1]), _card_of(s.args[2]))
+    return Card(_desugar_set(s))
+
+
+def _desugar_set(s: Term) -> Term:
+    """A set expression with its comprehension bodies desugared and no if-then-else inside."""
+    op = s.op
+    if op is Op.COMPREHENSION:
+        return rebuild(s, (desugar(s.args[0]),))
+    if op in (Op.UNION, Op.INTER, Op.DIFF):
+        return rebuild(s, tuple(_desugar_set(a) for a in s.args))
+    if op is Op.ITE:
+        raise UnsupportedError("an if-then-else inside a set expression under |...| is not "
+                               "supported; write the two cardinalities instead")
+    return s
+
+
+_DESUGAR_MEMO: dict[Term, Term] = {}
+
+
+def desugar(t: Term) -> Term:
+    """Remove derived connectives and unfold memberships and set relations (memoised)."""
+    hit = _DESUGAR_MEMO.get(t)
+    if hit is not None:
+        return hit
+    r = _desugar(t)
+    if len(_DESUGAR_MEMO) > 200_000:
+        _DESUGAR_MEMO.clear()
+    _DESUGAR_MEMO[t] = r
+    return r
+
+
+def _desugar(t: Term) -> Term:
+    op = t.op
+    if not t.args:
+        return t
+    if op is Op.IMPLIES:
+        return Or(Not(desugar(t.args[0])), desugar(t.args[1]))
+    if op is Op.IFF:
+        a, b = desugar(t.args[0]), desugar(t.args[1])
+        return And(Or(Not(a), b), Or(a, Not(b)))
+    if op is Op.EQ and t.args[0].sort is BOOL:
+        a, b = desugar(t.args[0]), desugar(t.args[1])
+        return And(Or(Not(a), b), Or(a, Not(b)))
+    if op is Op.EQ and t.args[0].sort.is_set:
+        a, b = t.args
+        return Eq(_card_of(Union_(Diff(a, b), Diff(b, a))), IntConst(0))
+    if op is Op.SUBSET:
+        return Eq(_card_of(Diff(t.args[0], t.args[1])), IntConst(0))
+    if op is Op.MEMBER:
+        return member(t.args[0], t.args[1])
+    if op is Op.ITE and t.sort is BOOL:
+        c, a, b = (desugar(x) for x in t.args)
+        return Or(And(c, a), And(Not(c), b))
+    if op is Op.CARD:
+        return _card_of(t.args[0])
+    if op is Op.COMPREHENSION:
+        return rebuild(t, (desugar(t.args[0]),))
+    if op in QUANTIFIERS:
+        return rebuild(t, (desugar(t.args[0]),))
+    new_args = tuple(desugar(a) for a in t.args)
+    if op is Op.ITE and _has_quantifier(new_args[0]):
+        raise UnsupportedError("a quantifier inside the condition of a non-Boolean "
+                               "if-then-else is not supported; lift the condition out")
+    return t if new_args == t.args else rebuild(t, new_args)
+
+
+def _has_quantifier(t: Term) -> bool:
+    stack = [t]
+    while stack:
+        s = stack.pop()
+        if s.op in QUANTIFIERS:
+            return True
+        if s.op is not Op.COMPREHENSION:
+            stack.extend(s.args)
+    return False
+
+
+# ---- negation normal form with skolemization -----------------------------------------------
+
+def _nnf(t: Term, positive: bool, scope: tuple[Term, ...]) -> Term:
+    """NNF of ``t`` (or of ``not t``); existentials become Skolem terms of ``scope``."""
+    op = t.op
+    if op is Op.NOT:
+        return _nnf(t.args[0], not positive, scope)
+    if op is Op.AND or op is Op.OR:
+        parts = [_nnf(a, positive, scope) for a in t.args]
+        conj = (op is Op.AND) == positive
+        return And(parts) if conj else Or(parts)
+    if op in QUANTIFIERS:
+        universal = (op is Op.FORALL) == positive
+        body = t.args[0]
+        if universal:
+            renaming: dict[Term, Term] = {}
+            for v in t.payload:
+                base = str(v.payload).split("!")[0]
+                renaming[v] = Var(f"{base}!{next(_bound_counter)}", v.sort)
+            body = substitute(body, renaming)
+            new_vars = tuple(renaming.values())
+            inner = _nnf(body, positive, scope + new_vars)
+            return Forall(new_vars, inner)
+        fv = free_vars(body)
+        deps = tuple(v for v in scope if v in fv)
+        sk = {v: _fresh_skolem(str(v.payload).split("!")[0], v.sort, deps) for v in t.payload}
+        return _nnf(substitute(body, sk), positive, scope)
+    if op is Op.BOOL_CONST:
+        return t if positive else (FALSE if t is TRUE else TRUE)
+    # atoms
+    return t if positive else Not(t)
+
+
+def _prenex(t: Term) -> tuple[tuple[Term, ...], Term]:
+    """Pull universals (with distinct bound variables) out of an NNF formula without ∃."""
+    if t.op is Op.FORALL:
+        vs, m = _prenex(t.args[0])
+        return tuple(t.payload) + vs, m
+    if t.op is Op.AND or t.op is Op.OR:
+        all_vars: list[Term] = []
+        parts = []
+        for a in t.args:
+            vs, m = _prenex(a)
+            all_vars.extend(vs)
+            parts.append(m)
+        return tuple(all_vars), (And(parts) if t.op is Op.AND else Or(parts))
+    return (), t
+
+
+def _split(t: Term) -> list[Term]:
+    if t.op is Op.AND:
+        out: list[Term] = []
+        for a in t.args:
+            out.extend(_split(a))
+        return out
+    if t.op is Op.FORALL and t.args[0].op is Op.AND:
+        # forall x. (A and B)  ==  (forall x. A) and (forall x. B)
+        out = []
+        for part in _split(t.args[0]):
+            fv = free_vars(part)
+            vs = tuple(v for v in t.payload if v in fv)
+            out.extend(_split(Forall(vs, part)) if vs else _split(part))
+        return out
+    return [t]
+
+
+def prepare(formula: Term, origin: str = "", scope: tuple[Term, ...] = ()) -> list[Clause]:
+    """Clauses equisatisfiable with ``formula`` (universal variables in ``scope`` stay free)."""
+    if formula.sort is not BOOL:
+        raise UnsupportedError(f"expected a formula, found a term of sort {formula.sort}")
+    nnf = _nnf(desugar(formula), True, scope)
+    clauses: list[Clause] = []
+    for part in _split(nnf):
+        vs, matrix = _prenex(part)
+        if matrix is TRUE:
+            continue
+        fv = free_vars(matrix)
+        vs = tuple(v for v in vs if v in fv)
+        clauses.append(Clause(vs, matrix, origin))
+    return clauses
+
+
+def negate(formula: Term) -> Term:
+    return Not(formula)
+
+
+__all__ = ["Clause", "prepare", "desugar", "member", "is_set_atom", "is_skolem", "Exists"]

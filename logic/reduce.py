@@ -1,0 +1,557 @@
+"""Reduction of a cardinality-logic formula to a quantifier-free UF + LIA formula.
+
+The pipeline (DESIGN.md, "The logic and the decision procedure"):
+
+1. :func:`logic.normalize.prepare` desugars, puts the formula in negation normal form, skolemizes
+   and splits it into clauses ``forall xs. M`` with quantifier-free ``M``;
+2. every ground comprehension ``{q | phi}`` becomes a *set atom* with a membership predicate and
+   the clause ``forall q. q in C <-> phi(q)``;
+3. clauses are instantiated over the ground terms of their variables' sorts. Every ground term has
+   a *generation*: 0 for the terms of the input, one more than its arguments for a Skolem
+   application, ``g + 1`` for a witness of a layer built after round ``g``. Round ``g`` instantiates
+   with terms of generation ``<= g``; ``depth`` bounds the rounds. Every instance is logged;
+4. after each round a *Venn layer* decomposes the set atoms known so far into regions
+   (:mod:`logic.venn`): region counts summing to ``n``, every cardinality the sum of its regions,
+   and a witness process per region that may be non-empty. The witnesses are the ground terms of
+   the next round. The last layer covers every set atom; instances on its witnesses that would
+   need new set atoms or cardinalities are dropped (and logged), which only weakens the result;
+5. the ground instances and the layers are translated to a pysmt formula over an uninterpreted
+   sort ``Proc``, uninterpreted value sorts (``Int`` for ordered ones) and integer arithmetic.
+
+Soundness: every step yields a formula implied by (or, for Skolem symbols, equisatisfiable with)
+the input, so ``unsat`` of the result means ``unsat`` of the input. Instantiation is incomplete
+in general, so ``sat`` is only a candidate: :mod:`logic.decide` validates the decoded model.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from logic.arith import ArithTranslator
+from logic.errors import UnsupportedError
+from logic.normalize import Clause, is_skolem, prepare
+from logic.sorts import BOOL, INT, PROC, FunctionSymbol, Sort, SortKind
+from logic.terms import (
+    BINDERS,
+    COMPARISONS,
+    FALSE,
+    TRUE,
+    App,
+    Forall,
+    Iff,
+    Op,
+    Term,
+    Var,
+    free_vars,
+    substitute,
+)
+from logic.venn import Layer, build_layer, plan_layer
+
+FNode = Any
+
+DEFAULT_DEPTH = 1
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One logged quantifier instance: which clause, with which terms, in which round."""
+
+    origin: str
+    clause: Clause
+    substitution: tuple[tuple[Term, Term], ...]
+    generation: int
+    dropped: str | None = None
+
+    def __str__(self) -> str:
+        subst = ", ".join(f"{v} := {t}" for v, t in self.substitution)
+        tag = f"  [dropped: {self.dropped}]" if self.dropped else ""
+        return f"round {self.generation}: {self.origin or 'clause'} [{subst}]{tag}"
+
+
+@dataclass
+class ReductionStats:
+    clauses: int = 0
+    instances: int = 0
+    dropped_instances: int = 0
+    skipped_uncovered: int = 0
+    ground_formulas: int = 0
+    set_atoms: int = 0
+    cardinalities: int = 0
+    process_terms: int = 0
+    layers: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "clauses": self.clauses, "instances": self.instances,
+            "dropped_instances": self.dropped_instances,
+            "skipped_uncovered": self.skipped_uncovered,
+            "ground_formulas": self.ground_formulas, "set_atoms": self.set_atoms,
+            "cardinalities": self.cardinalities, "process_terms": self.process_terms,
+            "layers": self.layers,
+            "regions": sum(int(layer["regions"]) for layer in self.layers),
+        }
+
+
+def _walk_ground(t: Term) -> Iterator[Term]:
+    """Subterms of ``t`` that do not mention a variable bound inside ``t``."""
+    seen: set[tuple[Term, frozenset[Term]]] = set()
+    stack: list[tuple[Term, frozenset[Term]]] = [(t, frozenset())]
+    while stack:
+        node, bound = stack.pop()
+        key = (node, bound)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not bound or not (free_vars(node) & bound):
+            yield node
+        inner = bound | frozenset(node.bound_vars) if node.op in BINDERS else bound
+        for a in node.args:
+            stack.append((a, inner))
+
+
+class Reducer:
+    """Builds the quantifier-free reduction of one formula. Use :func:`reduce_formula`."""
+
+    def __init__(self, formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
+                 max_instances: int = 200_000) -> None:
+        from logic.compat import pysmt_env
+
+        if encoding not in ("auto", "full", "sparse"):
+            raise UnsupportedError(f"unknown Venn encoding {encoding!r}; expected auto, full or "
+                                   f"sparse")
+        self.formula = formula
+        self.depth = depth
+        self.encoding = encoding
+        self.max_instances = max_instances
+        self.env = pysmt_env()
+        self.mgr = self.env.formula_manager
+        self.clauses: list[Clause] = []
+        self.done: dict[int, set[tuple[Term, ...]]] = {}
+        self.ground: list[tuple[Term, int]] = []
+        self.instances: list[Instance] = []
+        self.gen: dict[Term, int] = {}
+        self.terms_by_sort: dict[Sort, list[Term]] = {}
+        self.set_atoms: list[Term] = []
+        self.cards: list[Term] = []
+        self._card_index: dict[Term, int] = {}
+        self.comprehensions: dict[Term, FunctionSymbol] = {}
+        self.layers: list[Layer] = []
+        self.side: list[FNode] = []
+        self.stats = ReductionStats()
+        self._final = False
+        self._types: dict[Sort, Any] = {}
+        self._symbols: dict[tuple[str, Any], FNode] = {}
+        self._fresh = itertools.count()
+        self._tr_memo: dict[Term, FNode] = {}
+        self._pattern_memo: dict[Clause, tuple[Term, ...]] = {}
+        self.arith = ArithTranslator(self.mgr, self._int_leaf, self.translate, self._fresh_int,
+                                     self.side.append)
+        self.n = self.mgr.Symbol("n", self._type(INT))
+
+    # ---- registry --------------------------------------------------------------------------
+    def generation(self, t: Term) -> int:
+        g = self.gen.get(t)
+        if g is not None:
+            return g
+        if t.op is Op.APP:
+            g = max((self.generation(a) for a in t.args), default=0)
+            if is_skolem(t.payload):
+                g += 1
+        elif t.op in BINDERS:
+            g = 0
+        else:
+            g = max((self.generation(a) for a in t.args), default=0)
+        return g
+
+    def _register_term(self, t: Term, g: int | None = None) -> bool:
+        if t in self.gen:
+            return False
+        self.gen[t] = self.generation(t) if g is None else g
+        self.terms_by_sort.setdefault(t.sort, []).append(t)
+        return True
+
+    def _new_items(self, f: Term) -> tuple[list[Term], list[Term], list[Term]]:
+        """The ground terms, set atoms and cardinality terms of ``f`` not yet registered."""
+        terms: list[Term] = []
+        atoms: list[Term] = []
+        cards: list[Term] = []
+        for s in _walk_ground(f):
+            if s.op is Op.CARD:
+                if s not in self._card_index:
+                    cards.append(s)
+                continue
+            srt = s.sort
+            if srt.is_set:
+                if s.op in (Op.APP, Op.VAR, Op.COMPREHENSION) and s not in self.gen:
+                    atoms.append(s)
+                continue
+            if srt is BOOL:
+                continue
+            if s.op in (Op.VAR, Op.APP, Op.ITE) and s not in self.gen:
+                if srt is INT and s.op is Op.ITE:
+                    continue
+                terms.append(s)
+        return terms, atoms, cards
+
+    def add_ground(self, f: Term, g: int, from_instance: bool = False) -> bool:
+        """Register a ground formula of round ``g``; in the final round, only if it needs no
+        new set atom or cardinality (otherwise it is dropped, which weakens the reduction).
+
+        Terms that first appear in an instance of round ``g`` get generation at least ``g + 1``:
+        this bounds the nesting that instantiation can build (``f(f(f(t)))``) per round.
+        """
+        if f is TRUE:
+            return True
+        terms, atoms, cards = self._new_items(f)
+        if self._final and (atoms or cards):
+            return False
+        for a in atoms:
+            self._register_atom(a, g)
+        for c in cards:
+            self._card_index[c] = len(self.cards)
+            self.cards.append(c)
+        for t in terms:
+            self._register_term(t, max(self.generation(t), g + 1) if from_instance else None)
+        self.ground.append((f, g))
+        return True
+
+    def _register_atom(self, a: Term, g: int) -> None:
+        self._register_term(a, max(g, self.generation(a)))
+        self.set_atoms.append(a)
+        if a.op is Op.COMPREHENSION:
+            sym = FunctionSymbol(f"in!{len(self.comprehensions)}", (PROC,), BOOL)
+            self.comprehensions[a] = sym
+            q = Var(f"q!{len(self.comprehensions)}", PROC)
+            body = substitute(a.args[0], {a.payload: q})
+            axiom = Forall(q, Iff(App(sym, q), body))
+            self.add_clauses(prepare(axiom, origin=f"definition of set {sym.name}"), g)
+
+    def add_clauses(self, clauses: Iterable[Clause], g: int) -> None:
+        for c in clauses:
+            if c.is_ground:
+                self.add_ground(c.matrix, g)
+            else:
+                self.done[len(self.clauses)] = set()
+                self.clauses.append(c)
+
+    # ---- instantiation ---------------------------------------------------------------------
+    def _candidates(self, sort: Sort, g: int) -> list[Term]:
+        if sort is BOOL:
+            return [TRUE, FALSE]
+        if not self.terms_by_sort.get(sort):
+            # every sort is non-empty: a universal over a sort without ground terms is
+            # instantiated with one arbitrary element
+            self._register_term(Var(f"some!{sort.name}", sort), 0)
+            if sort.is_set:
+                self.set_atoms.append(self.terms_by_sort[sort][0])
+        return [t for t in self.terms_by_sort.get(sort, ()) if self.gen[t] <= g]
+
+    def instantiate_round(self, g: int) -> int:
+        added = 0
+        changed = True
+        while changed:
+            changed = False
+            for idx in range(len(self.clauses)):
+                clause = self.clauses[idx]
+                pools = [self._candidates(v.sort, g) for v in clause.vars]
+                if any(not p for p in pools):
+                    continue
+                done = self.done[idx]
+                patterns = self._patterns(clause) if self._final else ()
+                for combo in itertools.product(*pools):
+                    if combo in done:
+                        continue
+                    done.add(combo)
+                    if patterns and not self._covered(clause, combo, patterns):
+                        self.stats.dropped_instances += 1
+                        self.stats.skipped_uncovered += 1
+                        continue
+                    if len(self.instances) >= self.max_instances:
+                        raise UnsupportedError(
+                            f"more than {self.max_instances} quantifier instances: the formula "
+                            f"is too large for instantiation depth {self.depth}; lower the depth "
+                            f"or split the formula")
+                    self._instantiate(clause, combo, g)
+                    added += 1
+                    changed = True
+        return added
+
+    def _patterns(self, clause: Clause) -> tuple[Term, ...]:
+        """Set atoms and cardinalities of ``clause`` that mention its variables."""
+        hit = self._pattern_memo.get(clause)
+        if hit is None:
+            vs = set(clause.vars)
+            found = []
+            for s in _walk_ground(clause.matrix):
+                if (s.op is Op.CARD or (s.sort.is_set and s.op in (Op.APP, Op.VAR,
+                                                                    Op.COMPREHENSION))) \
+                        and free_vars(s) & vs:
+                    found.append(s)
+            hit = tuple(found)
+            self._pattern_memo[clause] = hit
+        return hit
+
+    def _covered(self, clause: Clause, combo: Sequence[Term],
+                 patterns: tuple[Term, ...]) -> bool:
+        """Whether the instance needs only set atoms and cardinalities already decomposed."""
+        mapping = dict(zip(clause.vars, combo))
+        for p in patterns:
+            q = substitute(p, mapping)
+            if q.op is Op.CARD:
+                if q not in self._card_index:
+                    return False
+            elif q not in self.gen:
+                return False
+        return True
+
+    def _instantiate(self, clause: Clause, combo: Sequence[Term], g: int) -> None:
+        mapping = dict(zip(clause.vars, combo))
+        inst = substitute(clause.matrix, mapping)
+        subst = tuple(zip(clause.vars, combo))
+        dropped: str | None = None
+        if any(v.sort.is_set for v in clause.vars):
+            parts = prepare(inst, origin=clause.origin)
+            ok = True
+            for p in parts:
+                if p.is_ground:
+                    ok = self.add_ground(p.matrix, g, from_instance=True) and ok
+                elif self._final:
+                    ok = False
+                else:
+                    self.add_clauses([p], g)
+            if not ok:
+                dropped = "needs a set or cardinality beyond the depth bound"
+        elif not self.add_ground(inst, g, from_instance=True):
+            dropped = "needs a set or cardinality beyond the depth bound"
+        record = Instance(clause.origin, clause, subst, g, dropped)
+        self.instances.append(record)
+        if dropped:
+            self.stats.dropped_instances += 1
+
+    # ---- layers ----------------------------------------------------------------------------
+    def build_layer(self, g: int, final: bool) -> Layer:
+        named = list(self.terms_by_sort.get(PROC, ()))
+        atoms = list(self.set_atoms)
+        atom_set = set(atoms)
+        cards = [c for c in self.cards if _atoms_of(c.args[0]) <= atom_set]
+        plan = plan_layer(len(atoms), len(cards), self.encoding)
+        witnesses = [Var(f"w!{g}!{j}", PROC) for j in range(plan.regions)]
+        layer = build_layer(self, g, plan, atoms, cards, named, witnesses, final)
+        for w in witnesses:
+            self._register_term(w, g + 1)
+        self.layers.append(layer)
+        self.stats.layers.append(layer.describe())
+        return layer
+
+    # ---- the whole reduction ---------------------------------------------------------------
+    def run(self) -> Reduction:
+        self.add_clauses(prepare(self.formula, origin="input"), 0)
+        for g in range(self.depth + 1):
+            self.instantiate_round(g)
+            self.build_layer(g, final=(g == self.depth))
+        self._final = True
+        self.instantiate_round(self.depth + 1)
+        body = [self.translate(f) for f, _ in self.ground]
+        body.append(self.mgr.GE(self.n, self.mgr.Int(1)))
+        for layer in self.layers:
+            body.extend(layer.constraints)
+        body.extend(self.side)
+        st = self.stats
+        st.clauses = len(self.clauses)
+        st.instances = len(self.instances)
+        st.ground_formulas = len(self.ground)
+        st.set_atoms = len(self.set_atoms)
+        st.cardinalities = len(self.cards)
+        st.process_terms = len(self.terms_by_sort.get(PROC, ()))
+        return Reduction(self.formula, self.mgr.And(body), self, self.layers[-1])
+
+    # ---- translation to pysmt --------------------------------------------------------------
+    def _type(self, s: Sort) -> Any:
+        t = self._types.get(s)
+        if t is None:
+            from pysmt.typing import BOOL as PBOOL
+            from pysmt.typing import INT as PINT
+            from pysmt.typing import Type
+
+            if s.kind is SortKind.INT or (s.kind is SortKind.VALUE and s.ordered):
+                t = PINT
+            elif s.kind is SortKind.BOOL:
+                t = PBOOL
+            elif s.kind in (SortKind.PROC, SortKind.VALUE):
+                t = Type(s.name)
+            else:
+                raise UnsupportedError(f"no SMT sort for {s}")
+            self._types[s] = t
+        return t
+
+    def symbol(self, name: str, ptype: Any) -> FNode:
+        key = (name, ptype)
+        sym = self._symbols.get(key)
+        if sym is None:
+            sym = self.mgr.Symbol(f"{name}:{ptype}" if not name.startswith("@") else name[1:],
+                                  ptype)
+            self._symbols[key] = sym
+        return sym
+
+    def _fresh_int(self, base: str) -> FNode:
+        return self.symbol(f"@{base}!{next(self._fresh)}:Int", self._type(INT))
+
+    def function(self, f: FunctionSymbol) -> FNode:
+        from pysmt.typing import FunctionType
+
+        if not f.domain:
+            return self.symbol(f.display_name, self._type(f.codomain))
+        ftype = FunctionType(self._type(f.codomain), [self._type(s) for s in f.domain])
+        return self.symbol(f.display_name, ftype)
+
+    def membership(self, atom: Term, t: FNode) -> FNode:
+        """The pysmt formula ``t in atom`` for a set atom and a translated process term."""
+        from pysmt.typing import BOOL as PBOOL
+        from pysmt.typing import FunctionType
+
+        m = self.mgr
+        if atom.op is Op.APP:
+            f: FunctionSymbol = atom.payload
+            ftype = FunctionType(PBOOL, [*(self._type(s) for s in f.domain), self._type(PROC)])
+            fn = self.symbol(f"{f.display_name}\u220b", ftype)
+            return m.Function(fn, [*(self.translate(a) for a in atom.args), t])
+        if atom.op is Op.VAR:
+            fn = self.symbol(f"{atom.payload}\u220b", FunctionType(PBOOL, [self._type(PROC)]))
+            return m.Function(fn, [t])
+        if atom.op is Op.COMPREHENSION:
+            return m.Function(self.function(self.comprehensions[atom]), [t])
+        raise AssertionError(atom)
+
+    def card_symbol(self, c: Term) -> FNode:
+        return self.symbol(f"@card!{self._card_index[c]}", self._type(INT))
+
+    def _int_leaf(self, t: Term) -> FNode:
+        if t.op is Op.CARD:
+            return self.card_symbol(t)
+        return self.translate(t)
+
+    def translate(self, t: Term) -> FNode:
+        hit = self._tr_memo.get(t)
+        if hit is not None:
+            return hit
+        r = self._translate(t)
+        self._tr_memo[t] = r
+        return r
+
+    def _translate(self, t: Term) -> FNode:
+        m = self.mgr
+        op = t.op
+        if op is Op.BOOL_CONST:
+            return m.TRUE() if t.payload else m.FALSE()
+        if op is Op.NPROCS:
+            return self.n
+        if op is Op.INT_CONST:
+            return m.Int(t.payload)
+        if op is Op.VAR:
+            return self.symbol(str(t.payload), self._type(t.sort))
+        if op is Op.APP:
+            fn = self.function(t.payload)
+            if not t.args:
+                return fn
+            return m.Function(fn, [self.translate(a) for a in t.args])
+        if op is Op.NOT:
+            return m.Not(self.translate(t.args[0]))
+        if op is Op.AND:
+            return m.And([self.translate(a) for a in t.args])
+        if op is Op.OR:
+            return m.Or([self.translate(a) for a in t.args])
+        if op is Op.MEMBER:
+            return self.membership(t.args[1], self.translate(t.args[0]))
+        if op is Op.EQ:
+            a, b = t.args
+            if a.sort is INT:
+                return self.arith.compare(Op.EQ, a, b)
+            if a.sort is BOOL:
+                return m.Iff(self.translate(a), self.translate(b))
+            return m.Equals(self.translate(a), self.translate(b))
+        if op in COMPARISONS:
+            a, b = t.args
+            if a.sort is INT:
+                return self.arith.compare(op, a, b)
+            ta, tb = self.translate(a), self.translate(b)
+            return {Op.LT: m.LT, Op.LE: m.LE, Op.GT: m.GT, Op.GE: m.GE}[op](ta, tb)
+        if op is Op.ITE:
+            if t.sort is INT:
+                e, d = self.arith.scaled(t)
+                if d != 1:
+                    raise UnsupportedError(f"a fractional if-then-else value {t} is only "
+                                           f"supported inside a comparison")
+                return e
+            return m.Ite(self.translate(t.args[0]), self.translate(t.args[1]),
+                         self.translate(t.args[2]))
+        if t.sort is INT:
+            e, d = self.arith.scaled(t)
+            if d != 1:
+                raise UnsupportedError(f"the fractional value {t} is only supported inside a "
+                                       f"comparison (write 3*x > 2*n instead of using x = 2*n/3 "
+                                       f"as an argument)")
+            return e
+        raise UnsupportedError(f"cannot translate a {op.value} term ({t}) to SMT; it should "
+                               f"have been eliminated by normalization")
+
+
+def _atoms_of(s: Term) -> frozenset[Term]:
+    if s.op in (Op.UNION, Op.INTER, Op.DIFF):
+        return _atoms_of(s.args[0]) | _atoms_of(s.args[1])
+    if s.op is Op.EMPTY:
+        return frozenset()
+    return frozenset((s,))
+
+
+@dataclass
+class Reduction:
+    """The quantifier-free reduction of a formula, inspectable: ``describe()``, ``smtlib()``."""
+
+    formula: Term
+    smt: FNode
+    reducer: Reducer = field(repr=False)
+    final_layer: Layer = field(repr=False)
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        return self.reducer.stats.as_dict()
+
+    @property
+    def instances(self) -> list[Instance]:
+        return self.reducer.instances
+
+    def instance_log(self) -> str:
+        return "\n".join(str(i) for i in self.reducer.instances)
+
+    def describe(self) -> str:
+        st = self.stats
+        lines = [f"formula: {self.formula}",
+                 f"depth bound: {self.reducer.depth}, encoding: {self.reducer.encoding}",
+                 f"clauses: {st['clauses']}, instances: {st['instances']} "
+                 f"({st['dropped_instances']} dropped at the depth bound)",
+                 f"set atoms: {st['set_atoms']}, cardinalities: {st['cardinalities']}, "
+                 f"process terms: {st['process_terms']}"]
+        for layer in st["layers"]:
+            lines.append(f"layer {layer['index']}: {layer['encoding']} over {layer['atoms']} "
+                         f"atoms, {layer['cards']} cardinalities, {layer['regions']} regions, "
+                         f"{layer['named']} named processes")
+        return "\n".join(lines)
+
+    def smtlib(self) -> str:
+        from logic.smtlib import to_smtlib
+
+        return to_smtlib(self.smt, comment=f"hoverify reduction of: {self.formula}")
+
+    def queries(self) -> list[FNode]:
+        return self.final_layer.queries()
+
+
+def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH,
+                   encoding: str = "auto") -> Reduction:
+    """The quantifier-free reduction of ``formula`` (checked for satisfiability)."""
+    if formula.sort is not BOOL:
+        raise UnsupportedError(f"expected a formula, found a term of sort {formula.sort}")
+    return Reducer(formula, depth=depth, encoding=encoding).run()

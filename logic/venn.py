@@ -1,0 +1,176 @@
+"""Venn-region layers: cardinalities of set atoms as sums of region counts, with witnesses.
+
+A layer decomposes the universe of processes into the *named* processes (the ground process terms
+known when the layer is built, counted once per equivalence class) and *anonymous* processes,
+grouped into regions. A region has a membership bit per set atom and a count ``l >= 0``; the counts
+of the named classes and of the regions sum to ``n``; the cardinality of every set expression over
+the atoms is the number of named classes in it plus the counts of the regions whose bits satisfy
+it. A region with ``l >= 1`` has a *witness* process, distinct from every named process, whose
+memberships are the region's bits: the reducer instantiates the universal facts on it.
+
+Two encodings:
+
+* **full**: one region per bit vector (``2^k`` regions, constant bits). Exact, exponential.
+* **sparse**: ``N`` generic regions with Boolean bit variables, strictly decreasing in
+  lexicographic order (symmetry breaking). Sound because of the sparse-solution theorem for
+  integer cones (Eisenbrand & Shmonin 2006; used for BAPA by Kuncak & Rinard, CADE'07): if the
+  region counts of a model solve the layer's linear system of ``d`` quantities (``n`` and the
+  layer's cardinalities), then counts supported on at most ``N(d) = max{N : 2^N <= (N+1)^d}`` of
+  the model's non-empty regions solve it too. Proof sketch: with more than ``N(d)`` non-empty
+  region vectors, two distinct subsets have equal sums (there are ``2^N`` subsets and at most
+  ``(N+1)^d`` sums); moving the smallest count of one side to the other keeps every sum and
+  empties a region. The witnesses of the remaining regions are elements of the original model, so
+  every instance on them still holds. Every layer records its ``d`` and ``N``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from logic.errors import UnsupportedError
+from logic.terms import Op, Term
+
+if TYPE_CHECKING:
+    from logic.reduce import Reducer
+
+FNode = Any
+
+MAX_FULL_ATOMS = 16
+
+
+def sparse_bound(d: int) -> int:
+    """``max{N : 2^N <= (N+1)^d}``: enough generic regions for ``d`` linear quantities."""
+    if d < 1:
+        raise ValueError("d must be at least 1")
+    n = 1
+    while 2 ** (n + 1) <= (n + 2) ** d:
+        n += 1
+    return n
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    encoding: str  # "full" or "sparse"
+    regions: int
+    atoms: int
+    cards: int
+    bound: int  # the sparse bound N(d) for d = cards + 1
+
+
+def plan_layer(atoms: int, cards: int, encoding: str) -> LayerPlan:
+    d = cards + 1
+    bound = sparse_bound(d)
+    full = 2 ** atoms if atoms <= 60 else None
+    if encoding == "full" or (encoding == "auto" and full is not None and full <= bound):
+        if atoms > MAX_FULL_ATOMS:
+            raise UnsupportedError(f"the full Venn decomposition of {atoms} sets needs 2^{atoms} "
+                                   f"regions; use the sparse encoding (encoding='sparse' or "
+                                   f"'auto')")
+        assert full is not None
+        return LayerPlan("full", full, atoms, cards, bound)
+    regions = bound if full is None else min(bound, full)
+    return LayerPlan("sparse", regions, atoms, cards, bound)
+
+
+@dataclass
+class Layer:
+    index: int
+    plan: LayerPlan
+    atoms: list[Term]
+    cards: list[Term]
+    named: list[Term]
+    named_smt: list[FNode]
+    witnesses: list[Term]
+    witness_smt: list[FNode]
+    counts: list[FNode]
+    bits: list[list[FNode]]
+    final: bool
+    constraints: list[FNode] = field(default_factory=list, repr=False)
+
+    def describe(self) -> dict[str, Any]:
+        return {"index": self.index, "encoding": self.plan.encoding, "atoms": len(self.atoms),
+                "cards": len(self.cards), "regions": self.plan.regions,
+                "sparse_bound": self.plan.bound, "named": len(self.named), "final": self.final}
+
+    def queries(self) -> list[FNode]:
+        return [*self.counts, *(b for row in self.bits for b in row)]
+
+
+def set_formula(mgr: Any, e: Term, atom_formula: Any) -> FNode:
+    """Membership in the set expression ``e`` given membership formulas of its atoms."""
+    op = e.op
+    if op is Op.UNION:
+        return mgr.Or(set_formula(mgr, e.args[0], atom_formula),
+                      set_formula(mgr, e.args[1], atom_formula))
+    if op is Op.INTER:
+        return mgr.And(set_formula(mgr, e.args[0], atom_formula),
+                       set_formula(mgr, e.args[1], atom_formula))
+    if op is Op.DIFF:
+        return mgr.And(set_formula(mgr, e.args[0], atom_formula),
+                       mgr.Not(set_formula(mgr, e.args[1], atom_formula)))
+    if op is Op.EMPTY:
+        return mgr.FALSE()
+    return atom_formula(e)
+
+
+def _lex_greater(mgr: Any, a: list[FNode], b: list[FNode]) -> FNode:
+    """Bit vector ``a`` is lexicographically greater than ``b`` (most significant first)."""
+    result = mgr.FALSE()
+    for x, y in reversed(list(zip(a, b))):
+        result = mgr.Or(mgr.And(x, mgr.Not(y)), mgr.And(mgr.Iff(x, y), result))
+    return result
+
+
+def build_layer(red: Reducer, g: int, plan: LayerPlan, atoms: list[Term], cards: list[Term],
+                named: list[Term], witnesses: list[Term], final: bool) -> Layer:
+    from pysmt.typing import BOOL as PBOOL
+    from pysmt.typing import INT as PINT
+
+    m = red.mgr
+    k = len(atoms)
+    named_smt = [red.translate(t) for t in named]
+    witness_smt = [red.translate(w) for w in witnesses]
+    counts = [red.symbol(f"@l!{g}!{j}", PINT) for j in range(plan.regions)]
+    if plan.encoding == "full":
+        bits = [[m.Bool(bool((j >> (k - 1 - i)) & 1)) for i in range(k)]
+                for j in range(plan.regions)]
+    else:
+        bits = [[red.symbol(f"@b!{g}!{j}!{i}", PBOOL) for i in range(k)]
+                for j in range(plan.regions)]
+    layer = Layer(g, plan, atoms, cards, named, named_smt, witnesses, witness_smt, counts, bits,
+                  final)
+    cs = layer.constraints
+    zero, one = m.Int(0), m.Int(1)
+    # named processes: count each equivalence class once, by its first member
+    first = [m.And([m.Not(m.Equals(named_smt[q], named_smt[p])) for q in range(p)])
+             for p in range(len(named))]
+    cs.extend(m.GE(c, zero) for c in counts)
+    total = [m.Ite(f, one, zero) for f in first] + counts
+    cs.append(m.Equals(red.n, m.Plus(total) if total else zero))
+    atom_index = {a: i for i, a in enumerate(atoms)}
+    # witnesses: a non-empty region has a process with its memberships, distinct from the named
+    for j, w in enumerate(witness_smt):
+        facts = [m.Iff(red.membership(a, w), bits[j][i]) for i, a in enumerate(atoms)]
+        facts.extend(m.Not(m.Equals(w, t)) for t in named_smt)
+        cs.append(m.Implies(m.GE(counts[j], one), m.And(facts)))
+    # symmetry breaking among generic regions
+    if plan.encoding == "sparse":
+        for j in range(plan.regions - 1):
+            cs.append(_lex_greater(m, bits[j], bits[j + 1]))
+    # cardinalities
+    for c in cards:
+        e = c.args[0]
+        parts = []
+        for p, t in enumerate(named_smt):
+            inside = set_formula(m, e, lambda a, t=t: red.membership(a, t))
+            parts.append(m.Ite(m.And(first[p], inside), one, zero))
+        for j in range(plan.regions):
+            row = bits[j]
+            inside = set_formula(m, e, lambda a, row=row: row[atom_index[a]])
+            simplified = inside.simplify()
+            if simplified.is_false():
+                continue
+            parts.append(counts[j] if simplified.is_true() else m.Ite(inside, counts[j], zero))
+        cs.append(m.Equals(red.card_symbol(c), m.Plus(parts) if parts else zero))
+    return layer

@@ -1,0 +1,56 @@
+"""One-Third Rule (OTR) consensus.
+
+Source: Charron-Bost & Schiper, "The Heard-Of model: computing in distributed systems with benign
+faults", Distributed Computing 22(1), 2009 (algorithm OneThirdRule); also Figure 1 of Drăgoi,
+Henzinger & Zufferey, SNAPL 2015, and the Isabelle AFP entry Heard_Of.
+
+One round per phase, no coordinator, benign faults. Each round every process broadcasts ``x``; a
+process that hears from more than ``2n/3`` processes sets ``x`` to the smallest most often
+received value, and decides ``x`` if more than ``2n/3`` of the received values equal ``x``.
+
+HO assumptions: safety needs none (any HO sets). Liveness: two rounds (not necessarily consecutive)
+in which ``∃S. ∀p. HO(p) = S ∧ |S| > 2n/3`` (the first makes every ``x`` equal, the second decides).
+
+Safety properties: agreement, validity, irrevocability (integrity).
+
+Invariants (the seed paper's agreement invariant, and validity's): see ``invariants``.
+"""
+
+from hoverify import Algorithm, Local, Round, broadcast, n
+
+
+class OneThirdRule(Algorithm):
+    x = Local(int)
+    decided = Local(bool, initial=False)
+    decision = Local(int | None)
+
+    def init(p, v):
+        p.x = v
+
+    class Exchange(Round):
+        def send(p):
+            return broadcast(p.x)
+
+        def update(p, mbox):
+            if mbox.size > 2 * n / 3:
+                p.x = mbox.min_most_often()
+                if mbox.count(p.x) > 2 * n / 3:
+                    p.decide(p.x)
+
+    properties = ("agreement", "validity", "irrevocability")
+    safety = {
+        "agreement": "forall i, j. decided(i) and decided(j) -> decision(i) = decision(j)",
+        "validity": "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
+        "irrevocability":
+            "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
+    }
+    invariants = [
+        "(forall i. not decided(i)) or exists v. |{i | x(i) = v}| > 2*n/3"
+        " and (forall i. decided(i) -> decision(i) = v)",
+        "forall i. exists j. x(i) = init(x)(j)",
+        "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
+    ]
+    liveness = {
+        "termination": "<> forall i. decided(i)",
+        "assumption": "[] <> exists S. (forall p. HO(p) = S) and |S| > 2*n/3",
+    }

@@ -1,0 +1,79 @@
+"""Uniform Voting consensus.
+
+Source: Charron-Bost & Schiper, "The Heard-Of model: computing in distributed systems with benign
+faults", Distributed Computing 22(1), 2009 (algorithm UniformVoting); the VMCAI'14 CL artifact
+(Drăgoi, Henzinger, Veith, Widder, Zufferey) and the Isabelle AFP entry Heard_Of.
+
+Two rounds per phase, no coordinator.
+
+* Round 1: broadcast ``x``; ``x :=`` the smallest value received; if all received values are equal
+  (to ``x``), ``vote := x``.
+* Round 2: broadcast ``(x, vote)``; if some vote was received, ``x :=`` a received vote (the
+  smallest), else ``x :=`` the smallest ``x`` received; if all received messages carry the same
+  vote ``v ≠ ?``, decide ``v``; ``vote := ?``.
+
+HO assumptions: safety needs the no-split predicate in every round,
+``∀p, q. HO(p) ∩ HO(q) ≠ ∅`` (``ho_predicate = NoSplit()``). Liveness: one uniform round
+``∃S. ∀p. HO(p) = S``; the following round decides.
+
+Safety properties: agreement, validity, irrevocability.
+
+Invariants (VMCAI'14 artifact): votes agree, and once a value is decided every ``x`` equals it. At
+phase boundaries the second needs round-1 facts; a round invariant is expected to be added by the
+proof engine issue.
+"""
+
+from hoverify import Algorithm, Local, NoSplit, Round, broadcast
+
+
+class UniformVoting(Algorithm):
+    x = Local(int)
+    vote = Local(int | None)
+    decided = Local(bool, initial=False)
+    decision = Local(int | None)
+
+    ho_predicate = NoSplit()
+
+    def init(p, v):
+        p.x = v
+
+    class Propose(Round):
+        def send(p):
+            return broadcast(p.x)
+
+        def update(p, mbox):
+            if mbox.size > 0:
+                p.x = mbox.min()
+                if mbox.max() == p.x:
+                    p.vote = p.x
+
+    class Vote(Round):
+        def send(p):
+            return broadcast((p.x, p.vote))
+
+        def update(p, mbox):
+            if mbox.exists(lambda m: m[1] is not None):
+                p.x = mbox.max_by(lambda m: m[1] is not None)[1]
+            elif mbox.size > 0:
+                p.x = mbox.min()[0]
+            if mbox.size > 0 and mbox.forall(lambda m: m[1] is not None and m[1] == p.x):
+                p.decide(p.x)
+            p.vote = None
+
+    properties = ("agreement", "validity", "irrevocability")
+    safety = {
+        "agreement": "forall i, j. decided(i) and decided(j) -> decision(i) = decision(j)",
+        "validity": "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
+        "irrevocability":
+            "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
+    }
+    invariants = [
+        "forall i, j. vote(i) != ? and vote(j) != ? -> vote(i) = vote(j)",
+        "(forall i. not decided(i)) or exists v. (forall i. x(i) = v)"
+        " and (forall i. decided(i) -> decision(i) = v)",
+        "forall i. exists j. x(i) = init(x)(j)",
+    ]
+    liveness = {
+        "termination": "<> forall i. decided(i)",
+        "assumption": "<> exists S. forall p. HO(p) = S",
+    }
