@@ -36,8 +36,8 @@ for every ``n >= 0`` and every choice of the integer ``t``; why:
 
 Measurements
 ------------
-Per ``(k, m)``, ``--runs`` fresh sat and unsat instances (seeded by ``--seed``, ``k``, ``m``, the run
-index and the kind, so every encoding sees the same instances), each decided end to end by
+Per ``(k, m)``, ``--runs`` fresh sat and unsat instances (seeded by ``--seed``, ``k``, ``m``, the
+run index and the kind, so every encoding sees the same instances), each decided end to end by
 
 * ``full``: ``logic.decide.check(formula, backend=B, encoding="full")`` (only for
   ``k <= --full-max-k``; larger k print "skipped");
@@ -55,6 +55,14 @@ unsat. Anything else is printed as an ``ERROR`` line and excluded from the media
 counted (and count as infinitely slow in the medians, so a median that is a timeout shows as
 ``>T``).
 
+Columns: the median seconds of the sat and of the unsat instances (end to end, as the caller of
+``check`` sees them); the medians over both kinds of ``stats["reduce_seconds"]`` (reduction and
+query planning, in Python), ``stats["solver_seconds"]`` (the first solver call: fork, pysmt's
+conversion to the solver, the search, reading values) and of the rest (on sat: the small-model
+second call, decoding and validating the model); the regions of the Venn layers (``stats``), the
+layers (``74s`` = a sparse layer of 74 regions, ``16f`` = a full one), timeouts, and ``OK`` or
+``ERROR`` for the answers.
+
 Usage::
 
     python benchmarks/logic_scaling.py                         # k = 4 .. 32, m = 8
@@ -66,6 +74,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import pickle
@@ -200,8 +209,8 @@ def _planted_constraint(rng: random.Random, k: int, n: int, sets: Sequence[froze
     exprs = [_random_set_expr(rng, k) for _ in range(width)]
     coeffs = [rng.choice((1, 1, 1, 2, 3)) * (-1 if (j > 0 and rng.random() < 0.25) else 1)
               for j in range(width)]
-    value = sum(c * len(_set_value(e, sets)) for c, e in zip(coeffs, exprs))
-    lhs = _linear([(c, Card(_set_term(e, name))) for c, e in zip(coeffs, exprs)])
+    value = sum(c * len(_set_value(e, sets)) for c, e in zip(coeffs, exprs, strict=True))
+    lhs = _linear([(c, Card(_set_term(e, name))) for c, e in zip(coeffs, exprs, strict=True)])
     # either a constant-free ratio constraint (like 3*|A & B| > 2*n), kept if true ...
     if rng.random() < 0.3:
         for _ in range(8):
@@ -550,6 +559,7 @@ class Cell:
     times: list[float] = field(default_factory=list)   # correct answers and timeouts (inf)
     reduce: list[float] = field(default_factory=list)
     solver: list[float] = field(default_factory=list)
+    other: list[float] = field(default_factory=list)  # seconds - reduce - solver (decode, ...)
     regions: list[int] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)
     timeouts: int = 0
@@ -629,6 +639,8 @@ def _record(cell: Cell, out: dict[str, Any], expected: str, label: str,
             cell.reduce.append(out["reduce"])
         if out.get("solver") is not None:
             cell.solver.append(out["solver"])
+        if out.get("reduce") is not None and out.get("solver") is not None:
+            cell.other.append(max(0.0, out["seconds"] - out["reduce"] - out["solver"]))
         if out.get("regions") is not None:
             cell.regions.append(out["regions"])
         if out.get("layers"):
@@ -654,7 +666,8 @@ def run(cfg: Config) -> list[str]:
     header = (f"{'k':>3} {'m':>3}  {'encoding':<11} {'backend':<7} {'sat[s]':>8} {'unsat[s]':>8}"
               f" {'reduce[s]':>9} {'solver[s]':>9} {'other[s]':>8}  {'regions':<12} {'layers':<10}"
               f" {'t/o':>5}  answers")
-    print(f"# sets passed to check as: {'free variables' if cfg.sets == 'var' else '0-ary function symbols'}")
+    how = "free variables" if cfg.sets == "var" else "0-ary function symbols"
+    print(f"# sets passed to check as: {how}")
     print(header, flush=True)
     sparse_all: list[float] = []
     for k in cfg.ks:
@@ -665,7 +678,8 @@ def run(cfg: Config) -> list[str]:
             for backend in (cfg.backends if enc != "cvc5-native" else ("cvc5",)):
                 label0 = f"k={k} m={cfg.m} {enc} {backend}"
                 if enc == "full" and k > cfg.full_max_k:
-                    row = f"{k:>3} {cfg.m:>3}  {enc:<11} {backend:<7} skipped (k > {cfg.full_max_k})"
+                    row = (f"{k:>3} {cfg.m:>3}  {enc:<11} {backend:<7} skipped "
+                           f"(k > {cfg.full_max_k})")
                     print(row, flush=True)
                     rows.append(row)
                     continue
@@ -673,14 +687,13 @@ def run(cfg: Config) -> list[str]:
                 for r, pair in enumerate(insts):
                     for inst in pair:
                         deadline = time.perf_counter() + cfg.timeout + 5.0
+                        fn: Callable[[], dict[str, Any]]
                         if enc == "cvc5-native":
-                            def fn(inst: Instance = inst) -> dict[str, Any]:
-                                return _cvc5_solve(inst, cfg.timeout, cfg.cvc5_universe)
+                            fn = functools.partial(_cvc5_solve, inst, cfg.timeout,
+                                                   cfg.cvc5_universe)
                         else:
-                            def fn(inst: Instance = inst, backend: str = backend,
-                                   enc: str = enc) -> dict[str, Any]:
-                                return _check_query(inst, backend, enc, cfg.timeout, cfg.depth,
-                                                    cfg.sets)
+                            fn = functools.partial(_check_query, inst, backend, enc, cfg.timeout,
+                                                   cfg.depth, cfg.sets)
                         out = _in_child(fn, deadline)
                         label = (f"{label0} run={r} {inst.expected}"
                                  f"{' pattern=' + inst.pattern if inst.pattern else ''}"
@@ -693,10 +706,7 @@ def run(cfg: Config) -> list[str]:
                 sat, uns = cells["sat"], cells["unsat"]
                 red = _median_or_none(sat.reduce + uns.reduce)
                 sol = _median_or_none(sat.solver + uns.solver)
-                finite = [t for t in sat.times + uns.times if math.isfinite(t)]
-                other = None
-                if red is not None and sol is not None and finite:
-                    other = max(0.0, statistics.median(finite) - red - sol)
+                other = _median_or_none(sat.other + uns.other)
                 regs = sorted(set(sat.regions + uns.regions))
                 regions = ("-" if not regs else str(regs[0]) if len(regs) == 1
                            else f"{regs[0]}-{regs[-1]}")
@@ -708,7 +718,8 @@ def run(cfg: Config) -> list[str]:
                 row = (f"{k:>3} {cfg.m:>3}  {enc:<11} {backend:<7}"
                        f" {_fmt(sat.median(), cfg.timeout):>8} {_fmt(uns.median(), cfg.timeout):>8}"
                        f" {_fmt(red, cfg.timeout):>9} {_fmt(sol, cfg.timeout):>9}"
-                       f" {_fmt(other, cfg.timeout):>8}  {regions:<12} {layers:<10} {tos:>5}  {answers}")
+                       f" {_fmt(other, cfg.timeout):>8}  {regions:<12} {layers:<10} {tos:>5}"
+                       f"  {answers}")
                 print(row, flush=True)
                 rows.append(row)
                 if enc == "sparse" and backend == cfg.backends[0]:
@@ -726,6 +737,23 @@ def run(cfg: Config) -> list[str]:
         else:
             print(f"sparse median k={cfg.ks[0]} m={cfg.m}: {med:.3f} s")
     return errors
+
+
+def logic_fingerprint() -> str:
+    """Which version of logic/ is measured: a hash of its sources and the newest change."""
+    import datetime
+    import hashlib
+
+    import logic
+
+    root = Path(logic.__file__).resolve().parent
+    files = sorted(root.glob("*.py"))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    newest = max(f.stat().st_mtime for f in files)
+    when = datetime.datetime.fromtimestamp(newest, datetime.UTC)
+    return f"sha256 {digest.hexdigest()[:12]}, newest change {when:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -765,6 +793,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = 2 if args.quick and args.runs == 5 else args.runs
     cfg = Config(ks, args.m, runs, str(args.seed), backends, encodings, args.timeout,
                  args.full_max_k, args.depth, args.cvc5_universe, args.verbose, args.sets)
+    print(f"# logic/ sources: {logic_fingerprint()}", flush=True)
     print(f"# logic_scaling: k={','.join(map(str, ks))} m={cfg.m} runs={runs} seed={cfg.seed} "
           f"backends={','.join(backends)} encodings={','.join(encodings)} "
           f"timeout={cfg.timeout:g}s depth={cfg.depth if cfg.depth is not None else 'default'}"

@@ -91,7 +91,7 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
-from hoverify.errors import HoverifyError, ModelError
+from hoverify.errors import CompileError, HoverifyError, ModelError
 
 # --------------------------------------------------------------------------------------------
 # Exact integers
@@ -468,20 +468,23 @@ def _check_function(owner: type, name: str, params: int, required: bool = True) 
     file, line = _location(owner)
     if fn is None:
         if required:
-            raise ModelError(f"{owner.__name__} has no '{name}' function", file=file, line=line)
+            raise CompileError(f"{owner.__name__} has no '{name}' function (every Round "
+                               f"defines send(p) and update(p, mbox); the Algorithm defines "
+                               f"init(p, v))", file=file, line=line)
         return
     if isinstance(fn, (staticmethod, classmethod)):
         fn = fn.__func__
     if not inspect.isfunction(fn):
-        raise ModelError(f"{owner.__name__}.{name} must be a function", file=file, line=line)
+        raise CompileError(f"{owner.__name__}.{name} must be a function", file=file,
+                           line=line)
     file, line = _location(fn)
     sig = inspect.signature(fn)
     ps = list(sig.parameters.values())
     if len(ps) != params or any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                                 for p in ps):
         expected = {1: "(p)", 2: "(p, mbox)" if name == "update" else "(p, v)"}[params]
-        raise ModelError(f"{owner.__name__}.{name} must take {expected}, found "
-                         f"({', '.join(p.name for p in ps)})", file=file, line=line)
+        raise CompileError(f"{owner.__name__}.{name} must take {expected}, found "
+                           f"({', '.join(p.name for p in ps)})", file=file, line=line)
 
 
 _RESERVED_LOCALS = {"id", "decide", "_id"}

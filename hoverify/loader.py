@@ -4,6 +4,11 @@ The file is imported as a fresh module (registered under a private name so ``ins
 source). Any failure — a missing file, a syntax error, an exception at import, no or several
 ``Algorithm`` subclasses, malformed declarations — is a :class:`ModelError` with file and line,
 never a traceback.
+
+``load_and_compile(path)`` also compiles the model (:func:`hoverify.compiler.compile_model`), so
+code outside the supported subset and specification strings that do not type-check are reported
+at load time as a :class:`CompileError` (the CLI commands load models this way). ``load_model``
+alone does not compile: the executor runs any Python.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ import importlib.util
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from hoverify.dsl import Algorithm
-from hoverify.errors import HoverifyError, ModelError
+from hoverify.errors import CompileError, HoverifyError, ModelError
 
 
 def _module_name(path: Path) -> str:
@@ -38,8 +44,8 @@ def load_model(path: str | Path, name: str | None = None) -> type[Algorithm]:
     try:
         code = compile(source, file, "exec")
     except SyntaxError as e:
-        raise ModelError(f"syntax error: {e.msg}", file=file, line=e.lineno,
-                         column=e.offset) from None
+        raise CompileError(f"syntax error: {e.msg}", file=file, line=e.lineno,
+                           column=e.offset) from None
     modname = _module_name(p.resolve())
     spec = importlib.util.spec_from_file_location(modname, p)
     if spec is None:
@@ -76,6 +82,21 @@ def load_model(path: str | Path, name: str | None = None) -> type[Algorithm]:
     return model
 
 
+def load_and_compile(path: str | Path, name: str | None = None) -> tuple[type[Algorithm], Any]:
+    """``load_model`` then ``compile_model``: ``(model, compiled)``; every failure is a located
+    :class:`ModelError` (a :class:`CompileError` for unsupported code or specifications)."""
+    from hoverify.compiler import compile_model  # noqa: PLC0415 (the compiler imports logic)
+
+    model = load_model(path, name)
+    try:
+        return model, compile_model(model)
+    except HoverifyError:
+        raise
+    except RecursionError:
+        raise CompileError("the model's code is nested too deeply to compile",
+                           file=str(path)) from None
+
+
 def _line(e: BaseException, file: str) -> int | None:
     target = str(Path(file).resolve())
     line = None
@@ -85,4 +106,4 @@ def _line(e: BaseException, file: str) -> int | None:
     return line
 
 
-__all__ = ["load_model"]
+__all__ = ["load_model", "load_and_compile"]

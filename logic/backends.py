@@ -167,11 +167,13 @@ def backend_version(name: str) -> str:
 
 
 def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Sequence[FNode] = (),
-          isolate: bool = True) -> SolverOutcome:
+          isolate: bool = True, prefer: FNode | None = None) -> SolverOutcome:
     """Check ``formula`` for satisfiability on ``backend`` within ``timeout`` seconds.
 
     On SAT, ``values`` holds the values of the ground Int/Bool terms ``want``, in order. See the
-    module docstring for what ``isolate`` guarantees.
+    module docstring for what ``isolate`` guarantees. ``prefer`` is a model-search hint: the
+    solver first checks ``formula and prefer`` (incrementally) and answers SAT with that model if
+    there is one; otherwise it checks ``formula`` alone. The answer is always about ``formula``.
     """
     _require(backend)  # the first call also initialises pysmt and smoke-tests the backends
     timeout = float(timeout)
@@ -180,11 +182,13 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Sequence
     env = pysmt_env()
     want = tuple(want)
     _check_types(env, formula, want)
+    if prefer is not None:
+        _check_types(env, prefer, ())
     start = time.perf_counter()
     if isolate:
-        answer, values, reason = _in_child(env, formula, backend, timeout, want, start)
+        answer, values, reason = _in_child(env, formula, backend, timeout, want, start, prefer)
     else:
-        answer, values, reason = _query(env, formula, backend, timeout, want)
+        answer, values, reason = _query(env, formula, backend, timeout, want, prefer)
     return SolverOutcome(answer, values, reason, backend, time.perf_counter() - start)
 
 
@@ -211,22 +215,35 @@ def _grace(timeout: float) -> float:
 
 
 def _query(env: Environment, formula: FNode, backend: str, timeout: float,
-           want: tuple[FNode, ...]) -> _Raw:
+           want: tuple[FNode, ...], prefer: FNode | None = None) -> _Raw:
     """Run the query in this process; every exception becomes an UNKNOWN with its reason."""
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
 
     try:
-        logic = _logic_of(env, formula, want, backend)
+        whole = formula if prefer is None else env.formula_manager.And(formula, prefer)
+        logic = _logic_of(env, whole, want, backend)
         options = _native_options(backend, timeout, logic)
         solver = env.factory.Solver(name=backend, logic=logic, generate_models=True,
-                                    incremental=False, solver_options=options)
+                                    incremental=prefer is not None, solver_options=options)
     except (NoSolverAvailableError, NoLogicAvailableError) as exc:
         return Answer.UNKNOWN, None, f"{backend} does not support this formula: {exc}"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return Answer.UNKNOWN, None, f"{backend} failed: {type(exc).__name__}: {exc}"
     try:
+        start = time.perf_counter()
         solver.add_assertion(formula)
-        answer, reason = _CHECKS[backend](solver, timeout)
+        answer, reason = Answer.UNKNOWN, None
+        if prefer is not None:
+            solver.push()
+            solver.add_assertion(prefer)
+            answer, reason = _CHECKS[backend](solver, timeout)
+            if answer is not Answer.SAT:
+                solver.pop()
+        if answer is not Answer.SAT:
+            left = timeout - (time.perf_counter() - start)
+            if left <= 0:
+                return Answer.UNKNOWN, None, _timeout_reason(timeout)
+            answer, reason = _CHECKS[backend](solver, left)
         values: tuple[Value, ...] | None = None
         if answer is Answer.SAT:
             try:
@@ -375,7 +392,7 @@ _unreaped: list[int] = []  # children that have answered or been killed, not yet
 
 
 def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
-              want: tuple[FNode, ...], start: float) -> _Raw:
+              want: tuple[FNode, ...], start: float, prefer: FNode | None = None) -> _Raw:
     _reap_finished()
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -386,7 +403,7 @@ def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
             try:
                 if _child_hook is not None:
                     _child_hook()
-                raw = _query(env, formula, backend, timeout, want)
+                raw = _query(env, formula, backend, timeout, want, prefer)
             except BaseException as exc:  # noqa: BLE001
                 raw = (Answer.UNKNOWN, None, f"solver process failed: {type(exc).__name__}: {exc}")
             payload = pickle.dumps((int(raw[0]), raw[1], raw[2]), pickle.HIGHEST_PROTOCOL)

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from logic.errors import LogicError
 from logic.result import Answer, CheckResult
 from logic.sorts import SortKind
 from logic.structure import Structure
 from logic.terms import And, Not, Term, subterms
+
+if TYPE_CHECKING:
+    from logic.reduce import Reduction
+
+FNode = Any
 
 DEFAULT_TIMEOUT = 30.0
 SMALL_MODEL = 8
@@ -47,7 +53,9 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
                            reason, reduction, stats)
 
     remaining = max(0.01, timeout - reduce_seconds)
-    outcome = solve(reduction.smt, backend, timeout=remaining, want=plan.queries, isolate=isolate)
+    prefer = _few_regions(reduction)
+    outcome = solve(reduction.smt, backend, timeout=remaining, want=plan.queries, isolate=isolate,
+                    prefer=prefer)
     stats["solver_seconds"] = outcome.seconds
     if outcome.answer is Answer.UNSAT:
         return result(Answer.UNSAT)
@@ -56,10 +64,10 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     # a candidate model: prefer a small one, then decode and validate it
     values = outcome.values
     mgr = reduction.reducer.mgr
-    small_bound = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
+    small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
     remaining = max(0.01, timeout - (time.perf_counter() - start))
-    small = solve(mgr.And(reduction.smt, small_bound), backend, timeout=remaining,
-                  want=plan.queries, isolate=isolate)
+    small = solve(reduction.smt, backend, timeout=remaining, want=plan.queries, isolate=isolate,
+                  prefer=small_n if prefer is None else mgr.And(small_n, prefer))
     if small.answer is Answer.SAT:
         values = small.values
     assert values is not None
@@ -81,6 +89,20 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
                          f"instantiation depth {reduction.reducer.depth}, but it does not satisfy "
                          f"the formula ({why}); the instantiation is incomplete for this formula; "
                          f"try a larger depth")
+
+
+def _few_regions(reduction: Reduction) -> FNode | None:
+    """A model-search hint: sparse layers with many generic regions use only a few of them.
+
+    Only a hint (``solve``'s ``prefer``): an unsat answer is always about the full encoding.
+    """
+    mgr = reduction.reducer.mgr
+    empty = []
+    for layer in reduction.reducer.layers:
+        few = max(4, len(layer.atoms) + 1)
+        if layer.plan.encoding == "sparse" and layer.plan.regions > few:
+            empty.extend(mgr.Equals(c, mgr.Int(0)) for c in layer.counts[few:])
+    return mgr.And(empty) if empty else None
 
 
 def _complete_domains(formula: Term, s: Structure) -> Structure:

@@ -1272,8 +1272,10 @@ class _ProblemReader:
 def parse_problem(text: str, source: str = "<string>") -> Problem:
     """The problem in ``text`` (the contents of a ``.hol`` file named ``source``).
 
-    One declaration or goal per logical line (a line ending in ``\\`` or inside open brackets
-    continues)::
+    One declaration or goal per logical line. A line continues onto the next one if it ends in
+    ``\\``, inside open brackets, or when the next line is indented; a line starting with a
+    declaration or goal keyword at column 1 always starts a new logical line (so an unclosed
+    bracket is reported on its own line)::
 
         sort Val                      # `sort Val ordered` for an ordered value sort
         function x: Proc -> Val       # also `f: Proc, Int -> Val`, `c: Val` (no arguments)

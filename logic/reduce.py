@@ -53,6 +53,7 @@ from logic.venn import Layer, build_layer, plan_layer
 FNode = Any
 
 DEFAULT_DEPTH = 1
+UNUSABLE = 1 << 30  # the generation of terms too deeply nested to instantiate with
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,10 @@ class Reducer:
         self._fresh = itertools.count()
         self._tr_memo: dict[Term, FNode] = {}
         self._pattern_memo: dict[Clause, tuple[Term, ...]] = {}
+        self._nesting: dict[Term, int] = {}
+        self.max_nesting: int | None = None
+        self._round: int | None = None
+        self.card_use: dict[Term, int] = {}
         self.arith = ArithTranslator(self.mgr, self._int_leaf, self.translate, self._fresh_int,
                                      self.side.append)
         self.n = self.mgr.Symbol("n", self._type(INT))
@@ -166,10 +171,27 @@ class Reducer:
             g = max((self.generation(a) for a in t.args), default=0)
         return g
 
+    def nesting(self, t: Term) -> int:
+        """How deeply function applications are nested in ``t``."""
+        hit = self._nesting.get(t)
+        if hit is None:
+            inner = max((self.nesting(a) for a in t.args), default=0)
+            hit = inner + 1 if t.op is Op.APP else inner
+            self._nesting[t] = hit
+        return hit
+
     def _register_term(self, t: Term, g: int | None = None) -> bool:
         if t in self.gen:
             return False
-        self.gen[t] = self.generation(t) if g is None else g
+        gen = self.generation(t) if g is None else g
+        if self._round is not None and t.op is Op.VAR and is_skolem(t):
+            # a Skolem constant born from an instance of round r belongs to round r + 1
+            gen = max(gen, self._round + 1)
+        if self.max_nesting is not None and self.nesting(t) > self.max_nesting:
+            # nested deeper than the input allows at this depth bound (f(f(f(t))) built by
+            # instantiation): kept as a term, never used to instantiate
+            gen = UNUSABLE
+        self.gen[t] = gen
         self.terms_by_sort.setdefault(t.sort, []).append(t)
         return True
 
@@ -196,25 +218,33 @@ class Reducer:
                 terms.append(s)
         return terms, atoms, cards
 
-    def add_ground(self, f: Term, g: int, from_instance: bool = False) -> bool:
-        """Register a ground formula of round ``g``; in the final round, only if it needs no
-        new set atom or cardinality (otherwise it is dropped, which weakens the reduction).
+    def add_ground(self, f: Term, g: int) -> bool:
+        """Register a ground formula of round ``g``.
 
-        Terms that first appear in an instance of round ``g`` get generation at least ``g + 1``:
-        this bounds the nesting that instantiation can build (``f(f(f(t)))``) per round.
+        In the final round a formula is kept only if it needs no new set atom or cardinality and
+        uses every cardinality at most as the final layer's region bound assumed (otherwise it is
+        dropped, which only weakens the reduction).
         """
         if f is TRUE:
             return True
         terms, atoms, cards = self._new_items(f)
-        if self._final and (atoms or cards):
-            return False
+        uses = card_uses(f)
+        if self._final:
+            if atoms or cards:
+                return False
+            assumed = self.layers[-1].assumed
+            if any(u > assumed.get(c, BIG) for c, u in uses.items()):
+                return False
         for a in atoms:
             self._register_atom(a, g)
         for c in cards:
             self._card_index[c] = len(self.cards)
             self.cards.append(c)
+        for c, u in uses.items():
+            if u > self.card_use.get(c, ZERO):
+                self.card_use[c] = u
         for t in terms:
-            self._register_term(t, max(self.generation(t), g + 1) if from_instance else None)
+            self._register_term(t)
         self.ground.append((f, g))
         return True
 
@@ -250,6 +280,7 @@ class Reducer:
         return [t for t in self.terms_by_sort.get(sort, ()) if self.gen[t] <= g]
 
     def instantiate_round(self, g: int) -> int:
+        self._round = g
         added = 0
         changed = True
         while changed:
@@ -317,14 +348,14 @@ class Reducer:
             ok = True
             for p in parts:
                 if p.is_ground:
-                    ok = self.add_ground(p.matrix, g, from_instance=True) and ok
+                    ok = self.add_ground(p.matrix, g) and ok
                 elif self._final:
                     ok = False
                 else:
                     self.add_clauses([p], g)
             if not ok:
                 dropped = "needs a set or cardinality beyond the depth bound"
-        elif not self.add_ground(inst, g, from_instance=True):
+        elif not self.add_ground(inst, g):
             dropped = "needs a set or cardinality beyond the depth bound"
         record = Instance(clause.origin, clause, subst, g, dropped)
         self.instances.append(record)
@@ -337,9 +368,11 @@ class Reducer:
         atoms = list(self.set_atoms)
         atom_set = set(atoms)
         cards = [c for c in self.cards if _atoms_of(c.args[0]) <= atom_set]
-        plan = plan_layer(len(atoms), len(cards), self.encoding)
+        assumed = {c: self.card_use.get(c, ZERO) for c in cards}
+        plan = plan_layer(len(atoms), sum(1 for u in assumed.values() if u == BIG),
+                          sum(1 for u in assumed.values() if u == NONZERO), self.encoding)
         witnesses = [Var(f"w!{g}!{j}", PROC) for j in range(plan.regions)]
-        layer = build_layer(self, g, plan, atoms, cards, named, witnesses, final)
+        layer = build_layer(self, g, plan, atoms, cards, named, witnesses, final, assumed)
         for w in witnesses:
             self._register_term(w, g + 1)
         self.layers.append(layer)
@@ -347,13 +380,32 @@ class Reducer:
         return layer
 
     # ---- the whole reduction ---------------------------------------------------------------
+    def _settle_layers(self) -> None:
+        """Drop the equations of cardinalities that later instances used beyond what an earlier
+        layer's region bound assumed (the final layer never needs this: see ``add_ground``)."""
+        for layer in self.layers[:-1]:
+            upgraded = [c for c in layer.cards if self.card_use.get(c, ZERO) > layer.assumed[c]]
+            for c in upgraded:
+                layer.drop_card(c)
+            if upgraded:
+                self.stats.layers[layer.index]["dropped_cards"] = len(upgraded)
+
     def run(self) -> Reduction:
         self.add_clauses(prepare(self.formula, origin="input"), 0)
+        # instantiation may nest function applications at most `depth + 1` levels deeper than
+        # the input does: this bounds every round (terms are finite in number)
+        self.max_nesting = max((self.nesting(t) for t in self.gen), default=0) + self.depth + 1
         for g in range(self.depth + 1):
             self.instantiate_round(g)
-            self.build_layer(g, final=(g == self.depth))
+            # witnesses only matter if some clause can be instantiated on a process
+            last = g == self.depth or not any(
+                v.sort is PROC for c in self.clauses for v in c.vars)
+            self.build_layer(g, final=last)
+            if last:
+                break
         self._final = True
         self.instantiate_round(self.depth + 1)
+        self._settle_layers()
         body = [self.translate(f) for f, _ in self.ground]
         body.append(self.mgr.GE(self.n, self.mgr.Int(1)))
         for layer in self.layers:
@@ -496,6 +548,79 @@ class Reducer:
             return e
         raise UnsupportedError(f"cannot translate a {op.value} term ({t}) to SMT; it should "
                                f"have been eliminated by normalization")
+
+
+ZERO, NONZERO, BIG = 0, 1, 2
+_ZERO_FORMS = {Op.EQ: (0, 0), Op.LE: (0, None), Op.LT: (1, None), Op.GE: (None, 0),
+               Op.GT: (None, 1)}
+
+
+def _is_const(t: Term, value: int) -> bool:
+    from logic.terms import constant_value
+
+    return constant_value(t) == value
+
+
+def _zero_test(atom: Term) -> tuple[Term, bool] | None:
+    """``(c, True)`` if ``atom`` says ``c = 0`` for a cardinality ``c`` (``c <= 0``, ``c < 1``),
+    ``(c, False)`` if it says ``c >= 1`` (``c > 0``), else ``None``."""
+    if atom.op not in (Op.EQ, Op.LE, Op.LT, Op.GE, Op.GT) or len(atom.args) != 2:
+        return None
+    a, b = atom.args
+    op = atom.op
+    if b.op is Op.CARD and a.op is not Op.CARD:
+        a, b = b, a
+        op = {Op.EQ: Op.EQ, Op.LE: Op.GE, Op.LT: Op.GT, Op.GE: Op.LE, Op.GT: Op.LT}[op]
+    if a.op is not Op.CARD:
+        return None
+    if (op is Op.EQ and _is_const(b, 0)) or (op is Op.LE and _is_const(b, 0)) or \
+            (op is Op.LT and _is_const(b, 1)):
+        return a, True
+    if (op is Op.GE and _is_const(b, 1)) or (op is Op.GT and _is_const(b, 0)):
+        return a, False
+    return None
+
+
+def card_uses(f: Term) -> dict[Term, int]:
+    """How a ground NNF formula uses each cardinality: ``ZERO`` if only in positive emptiness
+    tests (``|S| = 0``), ``NONZERO`` if also in non-emptiness tests, ``BIG`` otherwise.
+
+    The sparse bound needs a dimension only for ``BIG`` cardinalities: an E-S step never makes an
+    empty region non-empty, so positive emptiness tests stay true; a non-emptiness test is kept
+    true by one protected region (Kuncak & Rinard count them the same way).
+    """
+    uses: dict[Term, int] = {}
+
+    def note(c: Term, u: int) -> None:
+        if u > uses.get(c, ZERO) or c not in uses:
+            uses[c] = max(u, uses.get(c, ZERO))
+
+    def walk(t: Term, positive: bool) -> None:
+        op = t.op
+        if op is Op.NOT:
+            walk(t.args[0], not positive)
+            return
+        if op in (Op.AND, Op.OR):
+            for a in t.args:
+                walk(a, positive)
+            return
+        z = _zero_test(t)
+        if z is not None:
+            c, says_zero = z
+            note(c, ZERO if says_zero == positive else NONZERO)
+            for a in c.args:
+                walk_term(a)
+            return
+        for a in t.args:
+            walk_term(a)
+
+    def walk_term(t: Term) -> None:
+        for s in _walk_ground(t):
+            if s.op is Op.CARD:
+                note(s, BIG)
+
+    walk(f, True)
+    return uses
 
 
 def _atoms_of(s: Term) -> frozenset[Term]:

@@ -55,12 +55,14 @@ class LayerPlan:
     regions: int
     atoms: int
     cards: int
-    bound: int  # the sparse bound N(d) for d = cards + 1
+    bound: int  # the sparse bound N(d) + b for d = big cardinalities + 1, b = non-emptiness tests
 
 
-def plan_layer(atoms: int, cards: int, encoding: str) -> LayerPlan:
-    d = cards + 1
-    bound = sparse_bound(d)
+def plan_layer(atoms: int, big: int, nonzero: int, encoding: str) -> LayerPlan:
+    """Regions for a layer over ``atoms`` set atoms whose cardinalities are used as ``big``
+    linear quantities and ``nonzero`` non-emptiness tests (emptiness tests need nothing)."""
+    cards = big + nonzero
+    bound = sparse_bound(big + 1) + nonzero
     full = 2 ** atoms if atoms <= 60 else None
     if encoding == "full" or (encoding == "auto" and full is not None and full <= bound):
         if atoms > MAX_FULL_ATOMS:
@@ -86,7 +88,15 @@ class Layer:
     counts: list[FNode]
     bits: list[list[FNode]]
     final: bool
+    assumed: dict[Term, int] = field(default_factory=dict)
     constraints: list[FNode] = field(default_factory=list, repr=False)
+    card_constraints: dict[Term, FNode] = field(default_factory=dict, repr=False)
+
+    def drop_card(self, c: Term) -> None:
+        """Forget the equation of ``c`` (sound: only weakens this layer)."""
+        eq = self.card_constraints.pop(c, None)
+        if eq is not None:
+            self.constraints.remove(eq)
 
     def describe(self) -> dict[str, Any]:
         return {"index": self.index, "encoding": self.plan.encoding, "atoms": len(self.atoms),
@@ -123,7 +133,8 @@ def _lex_greater(mgr: Any, a: list[FNode], b: list[FNode]) -> FNode:
 
 
 def build_layer(red: Reducer, g: int, plan: LayerPlan, atoms: list[Term], cards: list[Term],
-                named: list[Term], witnesses: list[Term], final: bool) -> Layer:
+                named: list[Term], witnesses: list[Term], final: bool,
+                assumed: dict[Term, int]) -> Layer:
     from pysmt.typing import BOOL as PBOOL
     from pysmt.typing import INT as PINT
 
@@ -139,7 +150,7 @@ def build_layer(red: Reducer, g: int, plan: LayerPlan, atoms: list[Term], cards:
         bits = [[red.symbol(f"@b!{g}!{j}!{i}", PBOOL) for i in range(k)]
                 for j in range(plan.regions)]
     layer = Layer(g, plan, atoms, cards, named, named_smt, witnesses, witness_smt, counts, bits,
-                  final)
+                  final, assumed)
     cs = layer.constraints
     zero, one = m.Int(0), m.Int(1)
     # named processes: count each equivalence class once, by its first member
@@ -157,7 +168,10 @@ def build_layer(red: Reducer, g: int, plan: LayerPlan, atoms: list[Term], cards:
     # symmetry breaking among generic regions
     if plan.encoding == "sparse":
         for j in range(plan.regions - 1):
-            cs.append(_lex_greater(m, bits[j], bits[j + 1]))
+            # the non-empty regions come first, in strictly decreasing order of their bits
+            nonempty_next = m.GE(counts[j + 1], one)
+            cs.append(m.Implies(nonempty_next, m.GE(counts[j], one)))
+            cs.append(m.Implies(nonempty_next, _lex_greater(m, bits[j], bits[j + 1])))
     # cardinalities
     for c in cards:
         e = c.args[0]
@@ -172,5 +186,7 @@ def build_layer(red: Reducer, g: int, plan: LayerPlan, atoms: list[Term], cards:
             if simplified.is_false():
                 continue
             parts.append(counts[j] if simplified.is_true() else m.Ite(inside, counts[j], zero))
-        cs.append(m.Equals(red.card_symbol(c), m.Plus(parts) if parts else zero))
+        eq = m.Equals(red.card_symbol(c), m.Plus(parts) if parts else zero)
+        layer.card_constraints[c] = eq
+        cs.append(eq)
     return layer

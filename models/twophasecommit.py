@@ -74,5 +74,6 @@ class TwoPhaseCommit(Algorithm):
     invariants = [
         "forall p. decided(p) and decision(p) -> forall q. vote(q)",
         "forall p, q. decided(p) and decided(q) -> decision(p) = decision(q)",
-        "forall p. decided(p) and not (p = 0) -> decided(0) and decision(p) = decision(0)",
+        "forall p. decided(p) and not (p = proc(0)) -> decided(proc(0))"
+        " and decision(p) = decision(proc(0))",
     ]

@@ -99,7 +99,7 @@ def test_patterns_have_no_model_up_to_n_4_brute_force() -> None:
         for n in range(1, 5 if len(names) <= 2 else 4):
             subsets = [frozenset(x for x in range(n) if mask >> x & 1) for mask in range(2 ** n)]
             for values in itertools.product(subsets, repeat=len(names)):
-                s = Structure(n, constants=dict(zip(names, values)))
+                s = Structure(n, constants=dict(zip(names, values, strict=True)))
                 assert not holds(formula, s), f"{name}: model n={n} {values} of {formula}"
 
 

@@ -35,10 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hoverify.explore import explore  # noqa: PLC0415
-    from hoverify.loader import load_model  # noqa: PLC0415
+    from hoverify.loader import load_and_compile  # noqa: PLC0415
     out = sys.stdout
     try:
-        model = load_model(args.model)
+        model, _ = load_and_compile(args.model)
         res = explore(model, args.n, args.rounds, parse_values(args.values),
                       max_states=args.max_states, properties=args.properties)
     except HoverifyError as e:

@@ -39,10 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hoverify.executor import run as execute  # noqa: PLC0415
-    from hoverify.loader import load_model  # noqa: PLC0415
+    from hoverify.loader import load_and_compile  # noqa: PLC0415
     out = sys.stdout
     try:
-        model = load_model(args.model)
+        model, _ = load_and_compile(args.model)
         inputs = parse_values(args.inputs)
         if inputs is not None and len(inputs) != args.n:
             raise HoverifyError(f"--inputs gives {len(inputs)} values for n = {args.n}")
