@@ -261,7 +261,7 @@ class MailboxModel:
         elif kind == "max_by":
             assert key is not None
             kw, kq = key(pw), key(pq)
-            cond = mk_and(le(kq, kw), TRUE)
+            cond = mk_and(le(kq, kw), mk_implies(eq(kq, kw), le(pw, pq)))
         elif kind == "min_most_often":
             cw, cq = self.count(lambda m: eq(m, pw)), self.count(lambda m: eq(m, pq))
             cond = mk_and(Le(cq, cw), mk_implies(Eq(cq, cw), le(pw, pq)))

@@ -173,7 +173,8 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Sequence
     On SAT, ``values`` holds the values of the ground Int/Bool terms ``want``, in order. See the
     module docstring for what ``isolate`` guarantees. ``prefer`` is a model-search hint: the
     solver first checks ``formula and prefer`` (incrementally) and answers SAT with that model if
-    there is one; otherwise it checks ``formula`` alone. The answer is always about ``formula``.
+    there is one; otherwise it checks ``formula`` alone (each on a fresh solver). The answer is
+    always about ``formula``.
     """
     _require(backend)  # the first call also initialises pysmt and smoke-tests the backends
     timeout = float(timeout)
@@ -216,34 +217,38 @@ def _grace(timeout: float) -> float:
 
 def _query(env: Environment, formula: FNode, backend: str, timeout: float,
            want: tuple[FNode, ...], prefer: FNode | None = None) -> _Raw:
-    """Run the query in this process; every exception becomes an UNKNOWN with its reason."""
+    """Run the query in this process; every exception becomes an UNKNOWN with its reason.
+
+    With ``prefer``, first ``formula and prefer`` is checked on a fresh solver (not push/pop:
+    incremental mode disables much of z3's and cvc5's preprocessing), then ``formula`` alone.
+    """
+    start = time.perf_counter()
+    if prefer is not None:
+        raw = _query_once(env, env.formula_manager.And(formula, prefer), backend, timeout, want)
+        if raw[0] is Answer.SAT:
+            return raw
+        timeout -= time.perf_counter() - start
+        if timeout <= 0:
+            return Answer.UNKNOWN, None, _timeout_reason(timeout)
+    return _query_once(env, formula, backend, timeout, want)
+
+
+def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
+                want: tuple[FNode, ...]) -> _Raw:
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
 
     try:
-        whole = formula if prefer is None else env.formula_manager.And(formula, prefer)
-        logic = _logic_of(env, whole, want, backend)
+        logic = _logic_of(env, formula, want, backend)
         options = _native_options(backend, timeout, logic)
         solver = env.factory.Solver(name=backend, logic=logic, generate_models=True,
-                                    incremental=prefer is not None, solver_options=options)
+                                    incremental=False, solver_options=options)
     except (NoSolverAvailableError, NoLogicAvailableError) as exc:
         return Answer.UNKNOWN, None, f"{backend} does not support this formula: {exc}"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return Answer.UNKNOWN, None, f"{backend} failed: {type(exc).__name__}: {exc}"
     try:
-        start = time.perf_counter()
         solver.add_assertion(formula)
-        answer, reason = Answer.UNKNOWN, None
-        if prefer is not None:
-            solver.push()
-            solver.add_assertion(prefer)
-            answer, reason = _CHECKS[backend](solver, timeout)
-            if answer is not Answer.SAT:
-                solver.pop()
-        if answer is not Answer.SAT:
-            left = timeout - (time.perf_counter() - start)
-            if left <= 0:
-                return Answer.UNKNOWN, None, _timeout_reason(timeout)
-            answer, reason = _CHECKS[backend](solver, left)
+        answer, reason = _CHECKS[backend](solver, timeout)
         values: tuple[Value, ...] | None = None
         if answer is Answer.SAT:
             try:

@@ -29,6 +29,7 @@ FNode = Any
 
 DEFAULT_TIMEOUT = 30.0
 SMALL_MODEL = 8
+SMALL_MODEL_SECONDS = 2.0
 
 
 def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
@@ -65,9 +66,10 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     values = outcome.values
     mgr = reduction.reducer.mgr
     small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
-    remaining = max(0.01, timeout - (time.perf_counter() - start))
-    small = solve(reduction.smt, backend, timeout=remaining, want=plan.queries, isolate=isolate,
-                  prefer=small_n if prefer is None else mgr.And(small_n, prefer))
+    # a bounded search, not a fallback: if there is no small model, keep the one we have
+    remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))
+    restricted = mgr.And(reduction.smt, small_n, *([] if prefer is None else [prefer]))
+    small = solve(restricted, backend, timeout=remaining, want=plan.queries, isolate=isolate)
     if small.answer is Answer.SAT:
         values = small.values
     assert values is not None

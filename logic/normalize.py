@@ -139,6 +139,32 @@ def _desugar_set(s: Term) -> Term:
     return s
 
 
+def _desugar_set_keep_ite(s: Term) -> Term:
+    if s.op is Op.ITE:
+        return rebuild(s, (desugar(s.args[0]), _desugar_set_keep_ite(s.args[1]),
+                           _desugar_set_keep_ite(s.args[2])))
+    return _desugar_set(s)
+
+
+def _set_relation(t: Term, positive: bool) -> Term:
+    """``A = B`` / ``A subset B`` by polarity, in desugared form (not yet in NNF).
+
+    Both polarities state the cardinality of the difference (``|A \\ B| = 0``), which the Venn
+    regions decide; a positive occurrence also states extensionality (``forall q. q in A -> q in
+    B``), which gives every process term, witnesses included, its memberships.
+    """
+    a, b = t.args
+    diff = Union_(Diff(a, b), Diff(b, a)) if t.op is Op.EQ else Diff(a, b)
+    card_form = Eq(_card_of(diff), IntConst(0))
+    if not positive:
+        return card_form
+    q = Var(f"q!{next(_bound_counter)}", PROC)
+    inclusion = Or(Not(member(q, a)), member(q, b))
+    if t.op is Op.EQ:
+        inclusion = And(inclusion, Or(member(q, a), Not(member(q, b))))
+    return And(card_form, Forall(q, inclusion))
+
+
 _DESUGAR_MEMO: dict[Term, Term] = {}
 
 
@@ -166,11 +192,9 @@ def _desugar(t: Term) -> Term:
     if op is Op.EQ and t.args[0].sort is BOOL:
         a, b = desugar(t.args[0]), desugar(t.args[1])
         return And(Or(Not(a), b), Or(a, Not(b)))
-    if op is Op.EQ and t.args[0].sort.is_set:
-        a, b = t.args
-        return Eq(_card_of(Union_(Diff(a, b), Diff(b, a))), IntConst(0))
-    if op is Op.SUBSET:
-        return Eq(_card_of(Diff(t.args[0], t.args[1])), IntConst(0))
+    if (op is Op.EQ and t.args[0].sort.is_set) or op is Op.SUBSET:
+        # kept as an atom: negation normal form expands it by polarity (see _set_relation)
+        return rebuild(t, tuple(_desugar_set_keep_ite(a) for a in t.args))
     if op is Op.MEMBER:
         return member(t.args[0], t.args[1])
     if op is Op.ITE and t.sort is BOOL:
@@ -229,6 +253,8 @@ def _nnf(t: Term, positive: bool, scope: tuple[Term, ...]) -> Term:
         return _nnf(substitute(body, sk), positive, scope)
     if op is Op.BOOL_CONST:
         return t if positive else (FALSE if t is TRUE else TRUE)
+    if (op is Op.EQ and t.args[0].sort.is_set) or op is Op.SUBSET:
+        return _nnf(_set_relation(t, positive), positive, scope)
     # atoms
     return t if positive else Not(t)
 

@@ -230,10 +230,11 @@ class Reducer:
         terms, atoms, cards = self._new_items(f)
         uses = card_uses(f)
         if self._final:
-            if atoms or cards:
-                return False
+            # new set atoms and cardinalities are allowed: no layer decomposes them, so their
+            # cardinalities are unconstrained integers (sound, weaker); but a cardinality the
+            # final layer decomposes must not be used beyond what its region bound assumed
             assumed = self.layers[-1].assumed
-            if any(u > assumed.get(c, BIG) for c, u in uses.items()):
+            if any(u > assumed[c] for c, u in uses.items() if c in assumed):
                 return False
         for a in atoms:
             self._register_atom(a, g)
@@ -311,15 +312,13 @@ class Reducer:
         return added
 
     def _patterns(self, clause: Clause) -> tuple[Term, ...]:
-        """Set atoms and cardinalities of ``clause`` that mention its variables."""
+        """Comprehensions of ``clause`` that mention its variables."""
         hit = self._pattern_memo.get(clause)
         if hit is None:
             vs = set(clause.vars)
             found = []
             for s in _walk_ground(clause.matrix):
-                if (s.op is Op.CARD or (s.sort.is_set and s.op in (Op.APP, Op.VAR,
-                                                                    Op.COMPREHENSION))) \
-                        and free_vars(s) & vs:
+                if s.op is Op.COMPREHENSION and free_vars(s) & vs:
                     found.append(s)
             hit = tuple(found)
             self._pattern_memo[clause] = hit
@@ -327,14 +326,12 @@ class Reducer:
 
     def _covered(self, clause: Clause, combo: Sequence[Term],
                  patterns: tuple[Term, ...]) -> bool:
-        """Whether the instance needs only set atoms and cardinalities already decomposed."""
+        """Whether the instance needs no new comprehension (whose definition would need
+        instantiating beyond the depth bound)."""
         mapping = dict(zip(clause.vars, combo))
         for p in patterns:
             q = substitute(p, mapping)
-            if q.op is Op.CARD:
-                if q not in self._card_index:
-                    return False
-            elif q not in self.gen:
+            if q.op is Op.COMPREHENSION and q not in self.gen:
                 return False
         return True
 

@@ -41,6 +41,10 @@ from logic.evaluate import holds
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "models").glob("*.py")) + [
     "paper_examples/otr_figure3.py"]
+# test-only models that exercise the rest of the compiled subset (send_to to non-coordinators,
+# None in the payload order, value faults on tuples, ...)
+FILES += sorted(str(p.relative_to(ROOT)) for p in
+                (ROOT / "tests" / "conformance_models").glob("*.py"))
 
 _MODELS: dict[str, tuple[Any, CompiledModel]] = {}
 
@@ -109,6 +113,9 @@ def draw_round(data: Any, file: str, j: int) -> tuple[Any, CompiledModel, State,
     phase = data.draw(st.integers(0, 3), label="phase")
     r = k * phase + j
     ints = int_domain(model, phase)
+    if data.draw(st.booleans(), label="narrow"):
+        # few distinct values, so that thresholds (count(v) > 2n/3, ...) are reached
+        ints = data.draw(st.lists(st.sampled_from(ints), min_size=1, max_size=2, unique=True))
     names = model.local_names()
     rows = tuple(tuple(value_of(data, model.locals_[x], n, ints) for x in names)
                  for _ in range(n))

@@ -137,7 +137,7 @@ BACKENDS = available_backends()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(formula=formulas)
 def test_never_unsat_when_brute_force_finds_a_model(backend: str, formula: Term) -> None:

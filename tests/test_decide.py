@@ -1,0 +1,114 @@
+"""The decision procedure's interface: verdicts, exact thresholds, inspectability, solver faults."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from logic import (
+    PROC,
+    SET_PROC,
+    Add,
+    And,
+    Answer,
+    App,
+    Card,
+    Comprehension,
+    Eq,
+    FloorDiv,
+    FunctionSymbol,
+    Ge,
+    Gt,
+    IntConst,
+    N,
+    Not,
+    Union_,
+    Var,
+    Verdict,
+    available_backends,
+    check,
+    entails,
+    value_sort,
+)
+from logic.reduce import reduce_formula
+
+VAL = value_sort("Val")
+X = FunctionSymbol("x", (PROC,), VAL)
+I = Var("i", PROC)
+V, W = Var("v", VAL), Var("w", VAL)
+S = Var("S", SET_PROC)
+
+
+def holders(v: object) -> object:
+    return Comprehension(I, Eq(App(X, I), v))
+
+
+THRESHOLDS = {
+    "> 2n/3": (lambda c: Gt(c, (2 * N) / 3), lambda c, n: c > Fraction(2 * n, 3)),
+    ">= 2n/3": (lambda c: Ge(c, (2 * N) / 3), lambda c, n: c >= Fraction(2 * n, 3)),
+    "> 2*n//3": (lambda c: Gt(c, FloorDiv(2 * N, 3)), lambda c, n: c > (2 * n) // 3),
+    ">= 2*n//3": (lambda c: Ge(c, FloorDiv(2 * N, 3)), lambda c, n: c >= (2 * n) // 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(THRESHOLDS))
+@pytest.mark.parametrize("n", [3, 4, 5])
+def test_thresholds_are_exactly_the_arithmetic(name: str, n: int) -> None:
+    """For every n and every size c of a set, the threshold holds iff arithmetic says so."""
+    logic_form, arithmetic = THRESHOLDS[name]
+    for c in range(n + 1):
+        f = And(Eq(N, IntConst(n)), Eq(Card(S), IntConst(c)), logic_form(Card(S)))
+        result = check(f, backend="yices" if "yices" in available_backends() else "z3")
+        assert result.answer is (Answer.SAT if arithmetic(c, n) else Answer.UNSAT), (name, n, c)
+
+
+def test_exact_and_floor_thresholds_differ_where_arithmetic_says() -> None:
+    # |S| >= 2n/3 and |S| >= 2n//3 differ at n = 4, c = 2 (2 >= 8/3 is false, 2 >= 2 is true)
+    f = And(Eq(N, IntConst(4)), Eq(Card(S), IntConst(2)))
+    assert check(And(f, Ge(Card(S), (2 * N) / 3))).answer is Answer.UNSAT
+    assert check(And(f, Ge(Card(S), FloorDiv(2 * N, 3)))).answer is Answer.SAT
+
+
+def test_entails_gives_verdicts_and_validated_counter_models() -> None:
+    two_majorities = And(Gt(Card(holders(V)), N / 2), Gt(Card(holders(W)), N / 2))
+    assert entails(two_majorities, Eq(V, W)).verdict is Verdict.VALID
+    weak = And(Ge(Card(holders(V)), N / 2), Ge(Card(holders(W)), N / 2))
+    result = entails(weak, Eq(V, W))
+    assert result.verdict is Verdict.INVALID
+    assert result.model is not None and result.model.n % 2 == 0
+    text = result.model.describe()
+    assert text.startswith(f"n = {result.model.n}") and "x(0) = " in text
+
+
+def test_the_reduction_is_inspectable() -> None:
+    f = And(Gt(Card(holders(V)), N / 2), Gt(Card(holders(W)), N / 2), Not(Eq(V, W)))
+    reduction = reduce_formula(f)
+    summary = reduction.describe()
+    assert "instances" in summary and "layer 0" in summary and "regions" in summary
+    log = reduction.instance_log()
+    assert log.count("\n") + 1 == len(reduction.instances) > 0
+    assert "q!" in log or ":=" in log
+    script = reduction.smtlib()
+    assert "(check-sat)" in script and "declare-fun" in script
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_a_timeout_is_unknown_never_a_verdict(backend: str) -> None:
+    sets = [Var(f"S{i}", SET_PROC) for i in range(1, 21)]
+    union = sets[0]
+    for s in sets[1:]:
+        union = Union_(union, s)
+    hard = And(*[Eq(Card(s), IntConst(1)) for s in sets],
+               Eq(Add(*[Card(s) for s in sets]), N), Eq(Card(union), N))
+    result = check(hard, backend=backend, timeout=0.3)
+    assert result.answer is Answer.UNKNOWN
+    assert result.reason is not None and "timeout" in result.reason
+    assert result.model is None and result.verdict is Verdict.UNKNOWN
+
+
+def test_unknown_backend_is_an_error() -> None:
+    from logic import BackendError
+
+    with pytest.raises(BackendError):
+        check(Eq(N, IntConst(1)), backend="no-such-solver")
