@@ -99,7 +99,7 @@ def _few_regions(reduction: Reduction) -> FNode | None:
     Only a hint (``solve``'s ``prefer``): an unsat answer is always about the full encoding.
     """
     mgr = reduction.reducer.mgr
-    empty = []
+    empty: list[FNode] = []
     for layer in reduction.reducer.layers:
         few = max(4, len(layer.atoms) + 1)
         if layer.plan.encoding == "sparse" and layer.plan.regions > few:

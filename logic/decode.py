@@ -283,17 +283,17 @@ def decode(plan: QueryPlan, values: Sequence[Any]) -> FiniteModel:
                 table.setdefault(tuple(args), result)
         tables[f] = table
     constants: dict[str, Value] = {}
-    for c in consts:
-        name = str(c.payload)
-        if c.sort is PROC:
+    for cvar in consts:
+        name = str(cvar.payload)
+        if cvar.sort is PROC:
             hits = [proc_of[e] for e in range(n_elements)
-                    if e in proc_of and val(("ceq", c, e))]
+                    if e in proc_of and val(("ceq", cvar, e))]
             constants[name] = hits[0] if hits else 0
-        elif c.sort.is_set:
+        elif cvar.sort.is_set:
             constants[name] = frozenset(p for e in range(n_elements)
-                                        if val(("cmem", c, e)) for p in procs_of.get(e, ()))
+                                        if val(("cmem", cvar, e)) for p in procs_of.get(e, ()))
         else:
-            constants[name] = note(c.sort, read(("cval", c), c.sort))
+            constants[name] = note(cvar.sort, read(("cval", cvar), cvar.sort))
     for s, vs in ordered_values.items():
         domains[s] = tuple(sorted(vs))
     named_map = tuple((str(t), proc_of[i]) for i, t in enumerate(named))

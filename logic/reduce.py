@@ -564,7 +564,7 @@ def _zero_test(atom: Term) -> tuple[Term, bool] | None:
     if atom.op not in (Op.EQ, Op.LE, Op.LT, Op.GE, Op.GT) or len(atom.args) != 2:
         return None
     a, b = atom.args
-    op = atom.op
+    op: Op = atom.op
     if b.op is Op.CARD and a.op is not Op.CARD:
         a, b = b, a
         op = {Op.EQ: Op.EQ, Op.LE: Op.GE, Op.LT: Op.GT, Op.GE: Op.LE, Op.GT: Op.LT}[op]

@@ -91,8 +91,9 @@ class FunctionSymbol:
 
     def __post_init__(self) -> None:
         if self.codomain.is_set and self.domain != (PROC,) and self.domain != ():
+            dom = ", ".join(map(str, self.domain))
             raise SortError(f"function {self.name}: a set-valued function must take one process "
-                            f"(like HO: Proc -> Set(Proc)), not ({', '.join(map(str, self.domain))})")
+                            f"(like HO: Proc -> Set(Proc)), not ({dom})")
         for s in self.domain:
             if s.is_set:
                 raise SortError(f"function {self.name}: arguments of sort {s} are not supported; "

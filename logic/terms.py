@@ -17,7 +17,7 @@ import itertools
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 from logic.errors import SortError
 from logic.sorts import BOOL, INT, PROC, SET_PROC, FunctionSymbol, Sort
@@ -82,6 +82,7 @@ class Term:
     args: tuple[Term, ...]
     payload: Any
     sort: Sort
+    _hash: int
 
     def __init__(self, op: Op, args: tuple[Term, ...], payload: Any, sort: Sort, h: int) -> None:
         object.__setattr__(self, "op", op)
@@ -225,7 +226,7 @@ class Term:
         raise TypeError("terms are not iterable; use t.args")
 
 
-TermLike = Union[Term, int, bool]
+TermLike = Term | int | bool
 
 _TABLE: weakref.WeakValueDictionary[_Key, Term] = weakref.WeakValueDictionary()
 

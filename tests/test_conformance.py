@@ -78,7 +78,7 @@ def int_domain(model: Any, phase: int) -> list[int]:
     return sorted(vals | {-1, 0, 1, 2, phase - 1, phase})
 
 
-def value_of(data: Any, decl: Any, n: int, ints: list[int]) -> Any:
+def value_of(data: Any, decl: Any, n: int, ints: list[int], none_ok: bool = True) -> Any:
     from hoverify.dsl import Proc
 
     b = decl.base
@@ -88,7 +88,7 @@ def value_of(data: Any, decl: Any, n: int, ints: list[int]) -> Any:
         base = st.integers(0, n - 1)
     else:
         base = st.sampled_from(ints)
-    strat = st.one_of(st.none(), base) if decl.optional else base
+    strat = st.one_of(st.none(), base) if decl.optional and none_ok else base
     return data.draw(strat)
 
 
@@ -117,7 +117,8 @@ def draw_round(data: Any, file: str, j: int) -> tuple[Any, CompiledModel, State,
         # few distinct values, so that thresholds (count(v) > 2n/3, ...) are reached
         ints = data.draw(st.lists(st.sampled_from(ints), min_size=1, max_size=2, unique=True))
     names = model.local_names()
-    rows = tuple(tuple(value_of(data, model.locals_[x], n, ints) for x in names)
+    none_ok = {x: data.draw(st.booleans(), label=f"{x} may be None") for x in names}
+    rows = tuple(tuple(value_of(data, model.locals_[x], n, ints, none_ok[x]) for x in names)
                  for _ in range(n))
     inputs = tuple(data.draw(st.sampled_from(model.values)) for _ in range(n))
     fm = model.faults()
