@@ -115,7 +115,8 @@ def draw_round(data: Any, file: str, j: int) -> tuple[Any, CompiledModel, State,
     ints = int_domain(model, phase)
     if data.draw(st.booleans(), label="narrow"):
         # few distinct values, so that thresholds (count(v) > 2n/3, ...) are reached
-        ints = data.draw(st.lists(st.sampled_from(ints), min_size=1, max_size=2, unique=True))
+        pool = sorted({v for v in model.values if type(v) is int}) or ints
+        ints = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
     names = model.local_names()
     none_ok = {x: data.draw(st.booleans(), label=f"{x} may be None") for x in names}
     rows = tuple(tuple(value_of(data, model.locals_[x], n, ints, none_ok[x]) for x in names)
