@@ -275,20 +275,37 @@ def _prenex(t: Term) -> tuple[tuple[Term, ...], Term]:
     return (), t
 
 
+_DISTRIBUTE_LIMIT = 8
+
+
 def _split(t: Term) -> list[Term]:
+    """Conjuncts whose conjunction is ``t`` (an NNF formula without existentials).
+
+    Splits through conjunctions, through universals (``forall x. A and B`` gives
+    ``forall x. A`` and ``forall x. B``, each binding only the variables it uses), and distributes
+    a disjunction over the conjunctions in it when that yields at most a few conjuncts
+    (``A or (B and forall w. C)`` gives ``A or B`` and ``A or forall w. C``): fewer variables per
+    clause means far fewer instances.
+    """
     if t.op is Op.AND:
         out: list[Term] = []
         for a in t.args:
             out.extend(_split(a))
         return out
-    if t.op is Op.FORALL and t.args[0].op is Op.AND:
-        # forall x. (A and B)  ==  (forall x. A) and (forall x. B)
+    if t.op is Op.FORALL:
         out = []
         for part in _split(t.args[0]):
             fv = free_vars(part)
             vs = tuple(v for v in t.payload if v in fv)
-            out.extend(_split(Forall(vs, part)) if vs else _split(part))
+            out.append(Forall(vs, part) if vs else part)
         return out
+    if t.op is Op.OR:
+        groups = [_split(a) for a in t.args]
+        size = 1
+        for g in groups:
+            size *= len(g)
+        if 1 < size <= _DISTRIBUTE_LIMIT:
+            return [Or(list(choice)) for choice in itertools.product(*groups)]
     return [t]
 
 

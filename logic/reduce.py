@@ -296,6 +296,11 @@ class Reducer:
                 for combo in itertools.product(*pools):
                     if combo in done:
                         continue
+                    if not self._final and len(combo) > 1 and sum(
+                            min(self.gen[t], g) for t in combo if t in self.gen) > g:
+                        # at most one deep term per instance: one witness with input terms,
+                        # not every pair of witnesses (that is what the next round is for)
+                        continue
                     done.add(combo)
                     if patterns and not self._covered(clause, combo, patterns):
                         self.stats.dropped_instances += 1
