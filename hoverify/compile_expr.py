@@ -39,7 +39,6 @@ from hoverify.compile_values import (
     le,
     lt,
     mk_and,
-    mk_eq,
     mk_implies,
     mk_ite,
     mk_not,
@@ -565,8 +564,8 @@ class Body:
                     # Python's and/or return an operand, not a bool: on other values they
                     # are supported where only their truth value matters (conditions)
                     self.fail(v, f"'{type(node.op).__name__.lower()}' on {self.describe(vv)} "
-                                 f"is only supported in conditions (if, while choosing a "
-                                 f"branch); compare explicitly (e.g. x is not None)")
+                                 f"is only supported in conditions (where only its truth value "
+                                 f"matters); compare explicitly (e.g. x is not None)")
                 assert vv.term is not None
                 parts.append(vv.term)
             res = mk_and(*parts) if isinstance(node.op, ast.And) else mk_or(*parts)
@@ -590,13 +589,13 @@ class Body:
                                 f"types: {e}")
         if isinstance(node, ast.Tuple):
             items = []
-            for e in node.elts:
-                v = self.expr(e)
+            for elt in node.elts:
+                v = self.expr(elt)
                 if not isinstance(v, Val) or not v.ty.scalar and v.ty.kind != "none":
-                    self.fail(e, f"a tuple component must be a value (int, bool or None), found "
-                                 f"{self.describe(v)}")
+                    self.fail(elt, f"a tuple component must be a value (int, bool or None), "
+                                   f"found {self.describe(v)}")
                 if v.ty.kind == "rat":
-                    self.fail(e, "the result of exact division '/' cannot be sent or stored; use "
+                    self.fail(elt, "the result of exact division '/' cannot be sent or stored; use "
                                  "'//'")
                 items.append(v)
             return Val(Ty("tuple", False, tuple(i.ty for i in items)), None, TRUE, tuple(items))
@@ -679,7 +678,13 @@ class Body:
         return v
 
     def attribute(self, node: ast.Attribute) -> object:
-        owner = self.expr(node.value)
+        base = node.value
+        if isinstance(base, ast.Name) and not any(base.id in s for s in self.lambda_scope) \
+                and base.id not in self.params and base.id not in self.temps \
+                and (base.id in self.globals or hasattr(builtins, base.id)):
+            self.fail(node, f"attribute access '{ast.unparse(node)}' is not supported: only p "
+                            f"(its locals, p.id, p.decide) and the mailbox have attributes")
+        owner = self.expr(base)
         attr = node.attr
         if isinstance(owner, _Proc):
             if attr == "id":
@@ -1099,9 +1104,4 @@ def _load(target: ast.expr) -> ast.expr:
     return target
 
 
-def proc_of_int(k: int, proc: FunctionSymbol) -> Term:
-    return App(proc, IntConst(k))
-
-
-__all__ = ["Body", "FunctionSource", "Symbols", "LocalInfo", "Fresh", "mk_eq", "INT", "PROC",
-           "eq", "proc_of_int", "_Proc", "_Mbox", "_Unset"]
+__all__ = ["Body", "FunctionSource", "Symbols", "LocalInfo", "Fresh"]

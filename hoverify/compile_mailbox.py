@@ -50,7 +50,6 @@ from logic.terms import (
     Member,
     Op,
     Term,
-    Var,
     free_vars,
 )
 
@@ -150,7 +149,7 @@ def _corrupt_val(fs: FaultSymbols, ty: Ty, p: Term, q: Term) -> Val:
 
     if ty.kind == "tuple":
         d = App(fs.tuple_def, p, q) if fs.tuple_def is not None else TRUE
-        return Val(ty, None, d, tuple(leaf(0, t) for i, t in enumerate(ty.items)))
+        return Val(ty, None, d, tuple(leaf(i, t) for i, t in enumerate(ty.items)))
     return leaf(0, ty)
 
 

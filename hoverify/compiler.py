@@ -121,7 +121,7 @@ class RoundRelation:
     fault_symbols: FaultSymbols | None = field(default=None, repr=False, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledModel:
     """A model compiled to logic (see the module docstring)."""
 
@@ -419,8 +419,8 @@ class _Compiler:
         specs = _SpecCompiler(self, sig, syms)
         for rr, rnd in zip(prelim, model.rounds, strict=True):
             pred = model.round_predicate(rr.index)
-            safety = specs.ho_predicate(pred, rnd) if pred is not None else None
-            rounds.append(RoundRelation(rr.name, rr.index, rr.file, rr.line, rr.relation, safety,
+            ho_pred = specs.ho_predicate(pred, rnd) if pred is not None else None
+            rounds.append(RoundRelation(rr.name, rr.index, rr.file, rr.line, rr.relation, ho_pred,
                                         rr.wellformed, rr.deterministic, rr.messages,
                                         rr.fault_symbols))
         faults = self.fault_formula(syms, specs)

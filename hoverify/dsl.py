@@ -79,7 +79,10 @@ comparisons (including ``is None``/``is not None``), ``and``/``or``/``not``, con
 expressions, tuple payloads and subscripts ``m[i]`` on them, the mailbox operations with lambdas
 ``lambda m: ...`` (``m`` is one received payload), ``p.id``, ``p.decide(v)``, ``coord(phase)``,
 ``r``, ``phase``, ``n``, ``choose(...)``/``coin()``, and module-level integer constants. No loops,
-no comprehensions, no other calls, no assignments to anything but locals of ``p``.
+no comprehensions, no other calls, no assignments to anything but locals of ``p`` and temporary
+names (``c = mbox.count(p.x)``; compiled in SSA form, a temporary must be assigned on every path
+before it is read). :mod:`hoverify.compiler` turns this subset into transition relations and
+reports anything else as a :class:`CompileError` with file, line and column.
 """
 
 from __future__ import annotations

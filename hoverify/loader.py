@@ -78,8 +78,22 @@ def load_model(path: str | Path, name: str | None = None) -> type[Algorithm]:
         raise ModelError(f"the file defines several Algorithm subclasses ({names}); name one",
                          file=file)
     model = found[0]
-    model.check()
+    try:
+        model.check()
+    except HoverifyError as e:
+        raise _as_given(e, p, file) from None
     return model
+
+
+def _as_given(e: HoverifyError, path: Path, file: str) -> HoverifyError:
+    """``e`` with its file spelled as the user gave it, if it is the loaded file."""
+    try:
+        same = e.file is not None and Path(e.file).resolve() == path.resolve()
+    except OSError:  # pragma: no cover
+        same = False
+    if not same or e.file == file:
+        return e
+    return type(e)(e.message, file=file, line=e.line, column=e.column)
 
 
 def load_and_compile(path: str | Path, name: str | None = None) -> tuple[type[Algorithm], Any]:
@@ -90,11 +104,14 @@ def load_and_compile(path: str | Path, name: str | None = None) -> tuple[type[Al
     model = load_model(path, name)
     try:
         return model, compile_model(model)
-    except HoverifyError:
-        raise
+    except HoverifyError as e:
+        raise _as_given(e, Path(path), str(path)) from None
     except RecursionError:
         raise CompileError("the model's code is nested too deeply to compile",
                            file=str(path)) from None
+    except Exception as e:  # noqa: BLE001 - a compiler bug must not become a traceback in the CLI
+        raise CompileError(f"internal error of the compiler (please report it): "
+                           f"{type(e).__name__}: {e}", file=str(path)) from e
 
 
 def _line(e: BaseException, file: str) -> int | None:

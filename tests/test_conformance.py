@@ -66,7 +66,7 @@ def _cases() -> list[tuple[str, int]]:
 
 
 CASES = _cases()
-SETTINGS = settings(derandomize=True, deadline=None, max_examples=25, database=None,
+SETTINGS = settings(derandomize=True, deadline=None, max_examples=30, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

@@ -51,7 +51,7 @@ class Features(Algorithm):
         def update(p, mbox):
             p.y = mbox.from_(p.leader)
             if mbox.count(None) > mbox.count(p.x) and not p.decided:
-                p.x = choose((p.x, 0, min(p.x, 3)))
+                p.x = choose((p.x, 0, min(p.x, 3) + 7))
                 p.decide(p.x)
             m = mbox.min()
             if m is None:

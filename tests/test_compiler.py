@@ -1,0 +1,128 @@
+"""Unit tests of the compiler (the conformance test checks the relations against the executor)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import MODELS
+
+from hoverify.compiler import compile_model
+from hoverify.errors import CompileError
+from hoverify.executor import initial_state
+from hoverify.loader import load_model
+from logic import to_text
+from logic.evaluate import holds
+from logic.sorts import BOOL, INT, PROC, SET_PROC
+from logic.terms import Op, subterms
+
+HEADER = "from hoverify import Algorithm, Local, Round, broadcast, n\n"
+
+
+def _model(tmp_path: Path, update: str, extra: str = "") -> type:
+    f = tmp_path / "m.py"
+    f.write_text(HEADER + f"""
+class M(Algorithm):
+    x = Local(int)
+    y = Local(int | None)
+{extra}
+    def init(p, v):
+        p.x = v
+
+    class R(Round):
+        def send(p):
+            return broadcast(p.x)
+
+        def update(p, mbox):
+{update}
+""")
+    return load_model(f)
+
+
+def test_signature_of_otr() -> None:
+    cm = compile_model(load_model(MODELS / "otr.py"))
+    fs = cm.signature.functions
+    assert fs["x"].domain == (PROC,) and fs["x"].codomain is INT
+    assert fs["decided"].codomain is BOOL
+    assert fs["decision_def"].codomain is BOOL and "x_def" not in fs
+    assert fs["HO"].codomain is SET_PROC and fs["coord"].domain == (INT,)
+    assert fs["input"].codomain is INT
+    assert set(cm.signature.constants) == {"r", "phase"}
+    assert set(cm.signature.versions) == {"next", "old", "init"}
+    # post-state symbols are the "next" copies
+    rel = cm.rounds[0].relation
+    versions = {t.payload.version for t in subterms(rel) if t.op is Op.APP}
+    assert versions == {None, "next"}
+    assert compile_model(load_model(MODELS / "otr.py")) is not None
+
+
+def test_compilation_is_cached() -> None:
+    m = load_model(MODELS / "benor.py")
+    assert compile_model(m) is compile_model(m)
+
+
+def test_undefined_in_specs() -> None:
+    cm = compile_model(load_model(MODELS / "benor.py"))
+    assert to_text(cm.round_invariants["Report"]) == \
+        "forall p. vote_def(p) -> |{i | vote_def(p) and x(i) = vote(p)}| > n/2"
+    # an optional local compared with a value is defined
+    assert "decision_def(i) and decision(i) = init(x)(j)" in to_text(cm.safety["validity"])
+
+
+def test_min_most_often_is_one_witness() -> None:
+    """ATE calls min_most_often() three times: one witness, the same value each time."""
+    cm = compile_model(load_model(MODELS / "ate.py"))
+    rel = cm.rounds[0].relation
+    exists = [t for t in subterms(rel) if t.op is Op.EXISTS]
+    assert len(exists) == 1 and len(exists[0].bound_vars) == 1
+
+
+def test_temporaries_are_ssa(tmp_path: Path) -> None:
+    m = _model(tmp_path, """            c = mbox.count(p.x)
+            p.x = c + 1
+            c = c * 2
+            p.y = c""")
+    text = to_text(compile_model(m).rounds[0].relation)
+    assert "x'(p) = |{q in HO(p) | x(q) = x(p)}| + 1" in text
+    y = text[text.index("y'(p) = "):]
+    assert y.startswith("y'(p) = |{q in HO(p) | x(q) = x(p)}|*2"), y
+
+
+def test_temporary_assigned_on_one_path(tmp_path: Path) -> None:
+    m = _model(tmp_path, """            if mbox.size > 0:
+                c = 1
+            p.x = c""")
+    with pytest.raises(CompileError, match="may be unassigned") as e:
+        compile_model(m)
+    assert e.value.line == 17
+
+
+def test_exact_division_in_comparisons(tmp_path: Path) -> None:
+    m = _model(tmp_path, "            p.y = 1 if mbox.count(p.x) / 3 > p.x / 4 else None")
+    text = to_text(compile_model(m).rounds[0].relation)
+    assert "x(p)/4 < |{q in HO(p) | x(q) = x(p)}|/3" in text
+
+
+def test_float_division_of_constants(tmp_path: Path) -> None:
+    update = "            p.x = p.x + 1 // 2\n            p.decided = mbox.size > 1 / 2"
+    m = _model(tmp_path, update, "    decided = Local(bool, initial=False)\n")
+    with pytest.raises(CompileError, match="float in Python"):
+        compile_model(m)
+
+
+def test_init_and_encoding(tmp_path: Path) -> None:
+    cm = compile_model(load_model(MODELS / "lastvoting.py"))
+    st = initial_state(cm.model, [3, 1, 2])
+    s = cm.encode(st)
+    vote = cm.locals["vote"]
+    assert s.functions[vote.def_sym][(0,)] is False and s.functions[vote.sym][(0,)] == 0
+    assert holds(cm.init, s)
+    assert "ts(p) = -1" in to_text(cm.init)
+
+
+def test_wellformedness_condition(tmp_path: Path) -> None:
+    """Storing an optional value in an int local is an obligation, not a constraint."""
+    m = _model(tmp_path, "            p.x = mbox.min()")
+    rr = compile_model(m).rounds[0]
+    assert "w in HO(p)" in to_text(rr.wellformed)
+    assert "x'(p) = x(w)" in to_text(rr.relation)
