@@ -9,9 +9,11 @@ One round ``r`` (phase ``r // k``, round class ``rounds[r % k]``):
 1. every live process (not in the crashed set) runs ``send`` on its pre-state;
 2. the environment (adversary, or the caller of ``step``) chooses HO sets, the processes that crash
    in this round and the corrupted messages;
-3. every live process that does not crash in this round runs ``update`` with its mailbox: the
-   messages sent to it by the senders in its HO set (a corrupted message carries the adversary's
-   payload instead); crashed and crashing processes keep their state.
+3. every process runs ``update`` with its mailbox: the messages sent to it by the senders in its
+   HO set (a corrupted message carries the adversary's payload instead). Under a crash-stop fault
+   model, crashed and crashing processes stop and keep their state, as the compiled relation says;
+   in a benign HO model a crash only silences the process (nobody hears it from its crash round
+   on) and it keeps running, which is what the Heard-Of semantics (and the relation) say.
 
 The environment's choice is normalised and checked before use: HO sets never contain processes
 crashed before the round (they send nothing); the model's fault model is enforced (crash-stop:
@@ -250,7 +252,8 @@ class Engine:
         masks = rinput.ho.masks
         if len(masks) != n:
             raise HoverifyError(f"{len(masks)} HO sets given for n = {n}")
-        frozen = state.crashed | rinput.crash
+        frozen = (state.crashed | rinput.crash) if isinstance(self.faults, CrashStop) \
+            else frozenset()
         corrupt: dict[int, dict[int, Any]] = {}
         for p, q, pl in rinput.corrupt:
             if not (masks[p] >> q) & 1 or (sends.bpay[q] is NOMSG
@@ -324,9 +327,11 @@ class Engine:
             dead |= 1 << q
         alive = self.full & ~dead
         crash = rinput.crash - state.crashed
-        frozen = state.crashed | crash
-        masks = [alive if p in frozen else m & alive for p, m in enumerate(rinput.ho.masks)]
         fm = self.faults
+        # crash-stop: crashed processes stop (their HO sets do not matter); benign HO models: a
+        # crashed process is only silenced and keeps receiving
+        frozen = state.crashed | crash if isinstance(fm, CrashStop) else frozenset()
+        masks = [alive if p in frozen else m & alive for p, m in enumerate(rinput.ho.masks)]
         if isinstance(fm, CrashStop):
             bound = fm.bound(n)
             if len(state.crashed | crash) > bound:

@@ -122,19 +122,29 @@ def test_impossible_predicate_is_reported():
         run(model("benor"), 4, 6, "crash:2,rounds=0", seed=0)
 
 
-def test_crash_stop_semantics():
+def test_a_crash_silences_a_process_in_a_benign_model():
+    """Heard-Of semantics: a crashed process is one nobody hears; it is not frozen (the compiled
+    relation of a benign model lets it update too)."""
     m = model("otr")
     t = run(m, 5, 6, "crash:procs=1/3,rounds=1/2", seed=3)
     crashed_at = {1: 1, 3: 2}
     for rec in t.rounds:
         for q, when in crashed_at.items():
             if rec.r > when:
-                assert all(q not in rec.ho[p] for p in range(5))  # nobody hears it
-                assert rec.post.locals[q] == rec.pre.locals[q]  # it does not update
+                assert all(q not in rec.ho[p] for p in range(5) if p != q)  # nobody hears it
             if rec.r == when:
                 assert q in rec.input.crash
-                assert rec.post.locals[q] == rec.pre.locals[q]
     assert t.final.crashed == frozenset({1, 3})
+
+
+def test_crash_stop_processes_stop():
+    m = model("floodmin")
+    t = run(m, 4, 3, "crash:procs=2,rounds=0", seed=3)
+    for rec in t.rounds:
+        assert rec.post.locals[2] == rec.pre.locals[2]  # it does not update
+        if rec.r > 0:
+            assert all(2 not in rec.ho[p] for p in range(4) if p != 2)
+    assert t.final.crashed == frozenset({2})
 
 
 def test_crash_stop_fault_model_is_enforced():
