@@ -67,6 +67,15 @@ _skolem_counter = itertools.count()
 _bound_counter = itertools.count()
 
 
+def reset_names() -> None:
+    """Restart the numbering of Skolem symbols and renamed bound variables, so that reducing the
+    same formula twice gives the same reduction (the reducer calls this first). Generated names
+    contain ``!``, which the notation cannot write, so they never clash with a user's names."""
+    global _skolem_counter, _bound_counter
+    _skolem_counter = itertools.count()
+    _bound_counter = itertools.count()
+
+
 def _fresh_skolem(base: str, sort: Sort, args: Sequence[Term]) -> Term:
     k = next(_skolem_counter)
     name = f"sk!{base}!{k}"

@@ -32,7 +32,7 @@ from typing import Any
 
 from logic.arith import ArithTranslator
 from logic.errors import UnsupportedError
-from logic.normalize import Clause, is_skolem, prepare
+from logic.normalize import Clause, is_skolem, prepare, reset_names
 from logic.sorts import BOOL, INT, PROC, FunctionSymbol, Sort, SortKind
 from logic.terms import (
     BINDERS,
@@ -393,6 +393,7 @@ class Reducer:
                 self.stats.layers[layer.index]["dropped_cards"] = len(upgraded)
 
     def run(self) -> Reduction:
+        reset_names()
         self.add_clauses(prepare(self.formula, origin="input"), 0)
         # instantiation may nest function applications at most `depth + 1` levels deeper than
         # the input does: this bounds every round (terms are finite in number)

@@ -72,6 +72,12 @@ def run(args: argparse.Namespace) -> int:
     problems = []
     for name in args.files:
         path = Path(name)
+        if path.suffix == ".py":
+            print(f"error: {name}: proving a model file needs the proof engine, which is not in "
+                  f"this release yet; run it with `hoverify simulate {name}` or search it with "
+                  f"`hoverify explore {name}`, and check cardinality facts in a .hol file",
+                  file=sys.stderr)
+            return EXIT_INPUT
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
