@@ -156,7 +156,7 @@ def test_hard_query_times_out(backend: str, isolate: bool) -> None:
     outcome = solve(pigeonhole(10), backend, timeout=0.05, isolate=isolate)
     assert outcome.answer is Answer.UNKNOWN and outcome.values is None
     assert outcome.reason == "timeout after 0.05 s"
-    assert outcome.seconds < 0.05 + backends._grace(0.05) + 0.5
+    assert outcome.seconds < 0.05 + backends._grace(0.05) + 3.0  # not minutes: enforced
 
 
 def test_timeout_is_enforced_even_if_the_solver_ignores_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,7 +165,7 @@ def test_timeout_is_enforced_even_if_the_solver_ignores_it(monkeypatch: pytest.M
     outcome = solve(QUERIES["uf-sat"].formula, "z3", timeout=0.1)
     elapsed = time.perf_counter() - start
     assert outcome.answer is Answer.UNKNOWN and outcome.reason == "timeout after 0.1 s"
-    assert 0.1 <= elapsed < 0.1 + backends._grace(0.1) + 0.5
+    assert 0.1 <= elapsed < 0.1 + backends._grace(0.1) + 3.0  # the child sleeps 30 s
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

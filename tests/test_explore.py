@@ -3,8 +3,6 @@ that replay through step(), and finds nothing in the correct models."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from conftest import BROKEN, model
 
@@ -90,7 +88,7 @@ def test_floodmin_needs_crash_stop():
     assert res.violation is not None and res.violation.property == "agreement"
 
 
-def test_explore_is_fast_enough_for_the_broken_lastvoting():
-    t0 = time.perf_counter()
-    explore(load_model(BROKEN / "lastvoting_anyvalue.py"), 3, 8, values=(0, 1))
-    assert time.perf_counter() - t0 < 60  # a sanity bound, not a benchmark
+def test_explore_stays_small_for_the_broken_lastvoting():
+    # the state space, not the clock: reduction by symmetry and deduplication keep it small
+    res = explore(load_model(BROKEN / "lastvoting_anyvalue.py"), 3, 8, values=(0, 1))
+    assert res.violation is not None and res.states < 50_000
