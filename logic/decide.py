@@ -37,7 +37,7 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
           isolate: bool = True) -> CheckResult:
     """Decide the satisfiability of ``formula`` (free variables are constants)."""
     from logic.backends import solve
-    from logic.decode import ModelTooLarge, decode, plan_queries
+    from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
 
     start = time.perf_counter()
@@ -54,7 +54,11 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
                            reason, reduction, stats)
 
     remaining = max(0.01, timeout - reduce_seconds)
-    prefer = _few_regions(reduction)
+    # model-search hint: few regions, and a model small enough to validate (see decode)
+    mgr = reduction.reducer.mgr
+    few = _few_regions(reduction)
+    validatable = mgr.LE(reduction.reducer.n, mgr.Int(MAX_MODEL_SIZE))
+    prefer = validatable if few is None else mgr.And(few, validatable)
     outcome = solve(reduction.smt, backend, timeout=remaining, want=plan.queries, isolate=isolate,
                     prefer=prefer)
     stats["solver_seconds"] = outcome.seconds
@@ -64,11 +68,10 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
         return result(Answer.UNKNOWN, reason=outcome.reason or "the solver returned unknown")
     # a candidate model: prefer a small one, then decode and validate it
     values = outcome.values
-    mgr = reduction.reducer.mgr
     small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
     # a bounded search, not a fallback: if there is no small model, keep the one we have
     remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))
-    restricted = mgr.And(reduction.smt, small_n, *([] if prefer is None else [prefer]))
+    restricted = mgr.And(reduction.smt, small_n, prefer)
     small = solve(restricted, backend, timeout=remaining, want=plan.queries, isolate=isolate)
     if small.answer is Answer.SAT:
         values = small.values
