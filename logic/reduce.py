@@ -53,6 +53,8 @@ from logic.venn import Layer, build_layer, plan_layer
 FNode = Any
 
 DEFAULT_DEPTH = 1
+FAMILY_ATOMS = 6    # the largest family of set atoms decomposed exactly on the side (64 regions)
+MAX_FAMILIES = 48
 UNUSABLE = 1 << 30  # the generation of terms too deeply nested to instantiate with
 
 
@@ -78,6 +80,7 @@ class ReductionStats:
     instances: int = 0
     dropped_instances: int = 0
     skipped_uncovered: int = 0
+    families: int = 0
     ground_formulas: int = 0
     set_atoms: int = 0
     cardinalities: int = 0
@@ -89,6 +92,7 @@ class ReductionStats:
             "clauses": self.clauses, "instances": self.instances,
             "dropped_instances": self.dropped_instances,
             "skipped_uncovered": self.skipped_uncovered,
+            "families": self.families,
             "ground_formulas": self.ground_formulas, "set_atoms": self.set_atoms,
             "cardinalities": self.cardinalities, "process_terms": self.process_terms,
             "layers": self.layers,
@@ -382,6 +386,59 @@ class Reducer:
         return layer
 
     # ---- the whole reduction ---------------------------------------------------------------
+    def local_families(self) -> list[FNode]:
+        """Exact decompositions of small families of set atoms that occur together.
+
+        Each family is decomposed into all its regions (constant bits, no witnesses); their
+        counts sum to ``n`` and every cardinality over the family's atoms is the sum of its
+        regions. These facts hold in every model, so adding them is sound; they are redundant
+        with the layers, but an arithmetic contradiction among a few sets (inclusion-exclusion,
+        quorum intersection) shows up in them as a plain linear infeasibility, which solvers find
+        at once, where the sparse encoding would need a search over region bits.
+        """
+        seeds: list[frozenset[Term]] = []
+        for f, _ in self.ground:
+            uses = card_uses(f)
+            atoms: frozenset[Term] = frozenset()
+            for c in uses:
+                atoms |= _atoms_of(c.args[0])
+            if 2 <= len(atoms) <= FAMILY_ATOMS:
+                seeds.append(atoms)
+        families = set(seeds)
+        for a, b in itertools.combinations(list(dict.fromkeys(seeds)), 2):
+            if a & b and len(a | b) <= FAMILY_ATOMS:
+                families.add(a | b)
+        chosen = [fam for fam in sorted(families, key=lambda x: (-len(x), sorted(map(str, x))))
+                  if not any(fam < other for other in families)][:MAX_FAMILIES]
+        out: list[FNode] = []
+        for idx, fam in enumerate(chosen):
+            out.extend(self._family_constraints(idx, sorted(fam, key=str)))
+        self.stats.families = len(chosen)
+        return out
+
+    def _family_constraints(self, idx: int, atoms: list[Term]) -> list[FNode]:
+        from logic.venn import set_formula
+
+        m = self.mgr
+        k = len(atoms)
+        pos = {a: i for i, a in enumerate(atoms)}
+        counts = [self.symbol(f"@f!{idx}!{b}", self._type(INT)) for b in range(2 ** k)]
+        zero = m.Int(0)
+        cs = [m.GE(c, zero) for c in counts]
+        cs.append(m.Equals(self.n, m.Plus(counts)))
+        fam = set(atoms)
+        for c in self.cards:
+            if not (_atoms_of(c.args[0]) <= fam):
+                continue
+            parts = []
+            for b, cnt in enumerate(counts):
+                inside = set_formula(m, c.args[0],
+                                     lambda a, b=b: m.Bool(bool((b >> pos[a]) & 1))).simplify()
+                if inside.is_true():
+                    parts.append(cnt)
+            cs.append(m.Equals(self.card_symbol(c), m.Plus(parts) if parts else zero))
+        return cs
+
     def _settle_layers(self) -> None:
         """Drop the equations of cardinalities that later instances used beyond what an earlier
         layer's region bound assumed (the final layer never needs this: see ``add_ground``)."""
@@ -413,6 +470,7 @@ class Reducer:
         body.append(self.mgr.GE(self.n, self.mgr.Int(1)))
         for layer in self.layers:
             body.extend(layer.constraints)
+        body.extend(self.local_families())
         body.extend(self.side)
         st = self.stats
         st.clauses = len(self.clauses)
