@@ -68,14 +68,15 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
         return result(Answer.UNKNOWN, reason=outcome.reason or "the solver returned unknown")
     # a candidate model: prefer a small one, then decode and validate it
     values = outcome.values
-    small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
-    # a bounded search, not a fallback: if there is no small model, keep the one we have
-    remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))
-    restricted = mgr.And(reduction.smt, small_n, prefer)
-    small = solve(restricted, backend, timeout=remaining, want=plan.queries, isolate=isolate)
-    if small.answer is Answer.SAT:
-        values = small.values
     assert values is not None
+    if int(values[plan.index[("n",)]]) > SMALL_MODEL:
+        # a bounded search, not a fallback: if there is no small model, keep the one we have
+        small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
+        remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))
+        restricted = mgr.And(reduction.smt, small_n, prefer)
+        small = solve(restricted, backend, timeout=remaining, want=plan.queries, isolate=isolate)
+        if small.answer is Answer.SAT and small.values is not None:
+            values = small.values
     try:
         model = decode(plan, values)
     except ModelTooLarge as e:
