@@ -139,16 +139,18 @@ def mk_not(a: Term) -> Term:
     return Not(a)
 
 
-def mk_and(*args: Term | Iterable[Term]) -> Term:
+def _mk_flat(op: Op, unit: Term, zero: Term, args: tuple[Term | Iterable[Term], ...]) -> Term:
+    """``op`` (And or Or) over ``args``, flattened and deduplicated: ``unit`` operands vanish, a
+    ``zero`` operand or a complementary pair ``t``, ``not t`` makes the result ``zero``."""
     out: list[Term] = []
     seen: set[Term] = set()
 
     def add(t: Term) -> bool:
-        if t is TRUE:
+        if t is unit:
             return True
-        if t is FALSE:
+        if t is zero:
             return False
-        if t.op is Op.AND:
+        if t.op is op:
             return all(add(x) for x in t.args)
         if t not in seen:
             seen.add(t)
@@ -158,37 +160,21 @@ def mk_and(*args: Term | Iterable[Term]) -> Term:
     for a in args:
         for t in ([a] if isinstance(a, Term) else a):
             if not add(t):
-                return FALSE
+                return zero
     for t in out:
         if t.op is Op.NOT and t.args[0] in seen:
-            return FALSE
-    return And(*out) if out else TRUE
+            return zero
+    if not out:
+        return unit
+    return And(*out) if op is Op.AND else Or(*out)
+
+
+def mk_and(*args: Term | Iterable[Term]) -> Term:
+    return _mk_flat(Op.AND, TRUE, FALSE, args)
 
 
 def mk_or(*args: Term | Iterable[Term]) -> Term:
-    out: list[Term] = []
-    seen: set[Term] = set()
-
-    def add(t: Term) -> bool:
-        if t is FALSE:
-            return True
-        if t is TRUE:
-            return False
-        if t.op is Op.OR:
-            return all(add(x) for x in t.args)
-        if t not in seen:
-            seen.add(t)
-            out.append(t)
-        return True
-
-    for a in args:
-        for t in ([a] if isinstance(a, Term) else a):
-            if not add(t):
-                return TRUE
-    for t in out:
-        if t.op is Op.NOT and t.args[0] in seen:
-            return TRUE
-    return Or(*out) if out else FALSE
+    return _mk_flat(Op.OR, FALSE, TRUE, args)
 
 
 def mk_implies(a: Term, b: Term) -> Term:
