@@ -34,8 +34,13 @@ SMALL_MODEL_SECONDS = 2.0
 
 def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
           depth: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-          isolate: bool = True) -> CheckResult:
-    """Decide the satisfiability of ``formula`` (free variables are constants)."""
+          isolate: bool = True, small_model: bool = False) -> CheckResult:
+    """Decide the satisfiability of ``formula`` (free variables are constants).
+
+    A sat answer's model has at most 64 processes when the solver allows it (so that it can be
+    validated); ``small_model=True`` also spends up to two seconds looking for one with at most 8,
+    for counterexamples a person reads.
+    """
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
@@ -69,7 +74,7 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     # a candidate model: prefer a small one, then decode and validate it
     values = outcome.values
     assert values is not None
-    if int(values[plan.index[("n",)]]) > SMALL_MODEL:
+    if small_model and int(values[plan.index[("n",)]]) > SMALL_MODEL:
         # a bounded search, not a fallback: if there is no small model, keep the one we have
         small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
         remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             formula = Not(goal.formula) if goal.kind == "prove" else goal.formula
             try:
                 res = check(formula, backend=args.backend, timeout=args.timeout,
-                            depth=args.depth, encoding=args.encoding)
+                            depth=args.depth, encoding=args.encoding, small_model=True)
             except LogicError as e:
                 print(f"error: {e}", file=sys.stderr)
                 return EXIT_INPUT
