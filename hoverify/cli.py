@@ -21,6 +21,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("hoverify.commands.check", "prove the goals of a problem file (.hol)"),
     "simulate": ("hoverify.commands.simulate", "run a model in the lockstep executor"),
     "explore": ("hoverify.commands.explore", "search small instances of a model for violations"),
+    "run": ("hoverify.commands.run", "run a model on N replicas over UDP on loopback"),
+    "replica": ("hoverify.commands.replica", "run one replica of a model over UDP"),
 }
 
 

@@ -160,36 +160,89 @@ class Engine:
 
     def initial(self, inputs: Sequence[Any]) -> State:
         """The initial state for the given initial values (runs ``init``)."""
-        model, n = self.model, self.n
+        n = self.n
         if len(inputs) != n:
             raise HoverifyError(f"{len(inputs)} initial values given for n = {n}")
-        init = model.init  # type: ignore[attr-defined]
         self.enter(0, None)
         try:
-            rows = []
-            for p in range(n):
-                proc = self.procs[p]
-                for name, decl in zip(self.names, self.decls, strict=True):
-                    try:
-                        delattr(proc, name)
-                    except AttributeError:
-                        pass
-                    if decl.initial is not _missing():
-                        setattr(proc, name, decl.initial)
-                try:
-                    v = inputs[p]
-                    init(proc, Exact(v) if type(v) is int else v)
-                except Exception as e:
-                    raise user_error(e, model, f"init of p{p}", init) from None
-                for name in self.names:
-                    if not hasattr(proc, name):
-                        raise ModelError(f"local '{name}' of {model.__name__} has no initial "
-                                         f"value and init does not assign it",
-                                         file=_file_of(model.init))  # type: ignore[attr-defined]
-                rows.append(self.snapshot(p))
+            rows = [self._init_proc(p, inputs[p]) for p in range(n)]
         finally:
             self.leave()
         return State(0, self.names, tuple(rows), tuple(inputs), frozenset())
+
+    def _init_proc(self, p: int, v: Any) -> tuple[Any, ...]:
+        """Run ``init`` for process ``p`` with initial value ``v`` (inside the run context)."""
+        model = self.model
+        init = model.init  # type: ignore[attr-defined]
+        proc = self.procs[p]
+        missing = _missing()
+        for name, decl in zip(self.names, self.decls, strict=True):
+            try:
+                delattr(proc, name)
+            except AttributeError:
+                pass
+            if decl.initial is not missing:
+                setattr(proc, name, decl.initial)
+        try:
+            init(proc, Exact(v) if type(v) is int else v)
+        except Exception as e:
+            raise user_error(e, model, f"init of p{p}", init) from None
+        for name in self.names:
+            if not hasattr(proc, name):
+                raise ModelError(f"local '{name}' of {model.__name__} has no initial "
+                                 f"value and init does not assign it",
+                                 file=_file_of(model.init))  # type: ignore[attr-defined]
+        return self.snapshot(p)
+
+    # ---- one process (the asyncio runtime's building blocks; same code as the rounds below) --
+    def init_one(self, p: int, v: Any) -> tuple[Any, ...]:
+        """The initial locals of process ``p`` alone for initial value ``v`` (runs ``init``)."""
+        self.enter(0, None)
+        try:
+            return self._init_proc(p, v)
+        finally:
+            self.leave()
+
+    def _load_row(self, p: int, row: Sequence[Any]) -> Any:
+        proc = self.procs[p]
+        for name, v in zip(self.names, row, strict=True):
+            setattr(proc, name, Exact(v) if type(v) is int else v)
+        return proc
+
+    def send_one(self, r: int, p: int, row: Sequence[Any],
+                 chooser: Chooser | None) -> Broadcast | SendTo | None:
+        """The message process ``p`` sends in round ``r`` from its locals ``row`` (checked as in
+        :meth:`sends`): a ``Broadcast``, a ``SendTo`` or ``None``."""
+        rnd = self.model.rounds[r % self.k]
+        send = rnd.send
+        proc = self._load_row(p, row)
+        self.enter(r, chooser)
+        try:
+            msg = send(proc)
+            if msg is not None:
+                _check_message(msg, self.n)
+            return msg  # type: ignore[no-any-return]
+        except Exception as e:
+            raise user_error(e, self.model, f"{rnd.__name__}.send of p{p} in round {r}",
+                             send) from None
+        finally:
+            self.leave()
+
+    def update_from(self, r: int, p: int, row: Sequence[Any], mbox: Mailbox,
+                    chooser: Chooser | None) -> tuple[Any, ...]:
+        """The locals of process ``p`` after ``update`` in round ``r`` from the pre-round locals
+        ``row`` with mailbox ``mbox`` (same code as :meth:`deliver`)."""
+        rnd = self.model.rounds[r % self.k]
+        proc = self._load_row(p, row)
+        self.enter(r, chooser)
+        try:
+            rnd.update(proc, mbox)
+            return self.snapshot(p)
+        except Exception as e:
+            raise user_error(e, self.model, f"{rnd.__name__}.update of p{p} in round {r}",
+                             rnd.update) from None
+        finally:
+            self.leave()
 
     # ---- one round -----------------------------------------------------------------------
     def sends(self, state: State, chooser: Chooser | None) -> _Sends:
@@ -212,28 +265,15 @@ class Engine:
                 msg = send(proc)
                 if msg is None:
                     continue
-                t = type(msg)
-                if t is Broadcast:
-                    pl = msg.payload
-                    if not check_payload(pl):
-                        raise ModelError(f"payload {pl!r}: expected a value (int, bool, None) "
-                                         f"or a tuple of values")
+                _check_message(msg, n)
+                pl = msg.payload
+                if type(msg) is Broadcast:
                     bpay[p] = pl
                     bit = 1 << p
                     index[pl] = index.get(pl, 0) | bit
                     bmask |= bit
-                elif t is SendTo:
-                    pl = msg.payload
-                    if not check_payload(pl):
-                        raise ModelError(f"payload {pl!r}: expected a value (int, bool, None) "
-                                         f"or a tuple of values")
-                    if not 0 <= msg.dest < n:
-                        raise ModelError(f"send_to({msg.dest}, ...): no process {msg.dest} "
-                                         f"(n = {n})")
-                    out.direct.setdefault(msg.dest, {})[p] = pl
                 else:
-                    raise ModelError(f"send returned {msg!r}: expected broadcast(...), "
-                                     f"send_to(...) or None")
+                    out.direct.setdefault(msg.dest, {})[p] = pl
         except Exception as e:
             raise user_error(e, self.model, f"{rnd.__name__}.send of p{p} in round {r}",
                              send) from None
@@ -368,6 +408,19 @@ class Engine:
     def predicate_ok(self, r: int, ho: HOSets) -> bool:
         pred = self.model.round_predicate(r % self.k)
         return pred is None or pred.holds(ho, r // self.k)
+
+
+def _check_message(msg: Any, n: int) -> None:
+    """Raise ``ModelError`` unless ``msg`` (not ``None``) is a well-formed message for ``n``."""
+    t = type(msg)
+    if t is not Broadcast and t is not SendTo:
+        raise ModelError(f"send returned {msg!r}: expected broadcast(...), send_to(...) or None")
+    pl = msg.payload
+    if not check_payload(pl):
+        raise ModelError(f"payload {pl!r}: expected a value (int, bool, None) or a tuple of "
+                         f"values")
+    if t is SendTo and not 0 <= msg.dest < n:
+        raise ModelError(f"send_to({msg.dest}, ...): no process {msg.dest} (n = {n})")
 
 
 def _missing() -> Any:

@@ -1,0 +1,124 @@
+"""Runtime throughput: LastVoting with n = 3 replicas over UDP on loopback.
+
+Runs back-to-back consensus instances for ``--duration`` seconds (default 10) and prints
+instances decided per second (an instance counts once every replica has finished it) and the
+p50/p99 latency (from the start of an instance at a replica to its decision there), first with
+one request per instance, then with ``--batch`` requests per instance (lanes: independent
+LastVoting instances decided in the same rounds and packets; every lane runs the model's code).
+Each replica is its own OS process by default (``--inprocess``: asyncio tasks in one process).
+The last line is instances per second without batching.
+
+    python benchmarks/runtime.py [--duration 10] [--batch 16] [--inprocess]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hoverify.loader import load_model  # noqa: E402
+from hoverify.runtime.cluster import bind_sockets  # noqa: E402
+from hoverify.runtime.config import RuntimeConfig, value_for  # noqa: E402
+from hoverify.runtime.replica import Replica  # noqa: E402
+
+N = 3
+MODEL = ROOT / "models" / "lastvoting.py"
+
+
+def _replica(model: Any, me: int, addrs: list[tuple[str, int]], batch: int) -> Replica:
+    return Replica(model, me, addrs,
+                   inputs=lambda i, lane: value_for(0, (0, 1, 2, 3), me, i, lane),
+                   until=None, config=RuntimeConfig(batch=batch, timeout=0.01))
+
+
+def _summary(rep: Replica) -> tuple[int, list[float]]:
+    return len(rep.decisions), [d.latency for d in rep.decisions]
+
+
+async def _inprocess(batch: int, duration: float) -> list[tuple[int, list[float]]]:
+    model = load_model(MODEL)
+    socks = bind_sockets(N)
+    addrs = [s.getsockname()[:2] for s in socks]
+    reps = [_replica(model, p, addrs, batch) for p in range(N)]
+    for rep, s in zip(reps, socks):
+        await rep.start(s)
+    await asyncio.sleep(duration)
+    for rep in reps:
+        rep.close()
+    await asyncio.sleep(0)
+    return [_summary(r) for r in reps]
+
+
+def _child(me: int, fd_sock: Any, addrs: list[tuple[str, int]], batch: int, duration: float,
+           start_at: float, out: Any) -> None:
+    async def main() -> tuple[int, list[float]]:
+        model = load_model(MODEL)
+        rep = _replica(model, me, addrs, batch)
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        await rep.start(fd_sock)
+        await asyncio.sleep(duration)
+        rep.close()
+        await asyncio.sleep(0)
+        return _summary(rep)
+
+    out.put((me, asyncio.run(main())))
+
+
+def _processes(batch: int, duration: float) -> list[tuple[int, list[float]]]:
+    ctx = mp.get_context("fork")
+    socks = bind_sockets(N)
+    addrs = [s.getsockname()[:2] for s in socks]
+    q = ctx.Queue()
+    start_at = time.time() + 1.0  # every child has loaded the model by then
+    procs = [ctx.Process(target=_child, args=(p, socks[p], addrs, batch, duration, start_at, q))
+             for p in range(N)]
+    for pr in procs:
+        pr.start()
+    results = dict(q.get(timeout=duration + 60) for _ in procs)
+    for pr in procs:
+        pr.join()
+    for s in socks:
+        s.close()
+    return [results[p] for p in range(N)]
+
+
+def measure(batch: int, duration: float, inprocess: bool) -> tuple[float, float, float]:
+    """(instances/s, p50 ms, p99 ms)."""
+    if inprocess:
+        res = asyncio.run(_inprocess(batch, duration))
+    else:
+        res = _processes(batch, duration)
+    done = min(count for count, _ in res)
+    lat = sorted(x for _, lats in res for x in lats)
+    p50 = statistics.median(lat) * 1000 if lat else float("nan")
+    p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else float("nan")
+    return done / duration, p50, p99
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    ap.add_argument("--batch", type=int, default=16, help="requests per instance when batching")
+    ap.add_argument("--inprocess", action="store_true", help="replicas as tasks in one process")
+    args = ap.parse_args()
+    mode = "in-process" if args.inprocess else "one process per replica"
+    print(f"LastVoting n={N} on loopback, {mode}, {args.duration:g} s per measurement")
+    rate_b, p50_b, p99_b = measure(args.batch, args.duration, args.inprocess)
+    print(f"batch={args.batch}: {rate_b:,.0f} instances/s = {rate_b * args.batch:,.0f} "
+          f"requests/s; latency p50 {p50_b:.2f} ms, p99 {p99_b:.2f} ms")
+    rate, p50, p99 = measure(1, args.duration, args.inprocess)
+    print(f"batch=1: {rate:,.0f} instances/s; latency p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    print(f"instances per second: {rate:.0f}")
+
+
+if __name__ == "__main__":
+    main()

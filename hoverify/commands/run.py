@@ -1,0 +1,227 @@
+"""``hoverify run MODEL -n N``: run a model on N replicas over UDP on loopback, check safety.
+
+By default every replica is its own OS process (``hoverify replica``, given a socket this command
+bound); ``--inprocess`` runs them as asyncio tasks in this process. Each decision is printed, then
+agreement and validity are checked across the replicas for every instance.
+
+Faults: ``--drop``, ``--duplicate``, ``--reorder``, ``--delay``/``--jitter`` on every packet, and
+``--crash K``: the last K replicas crash (crash-stop) ``--crash-at`` seconds after the start
+(default 0: they never start).
+
+Exit codes: 0 every instance decided, agreement and validity hold; 1 a safety violation; 2 some
+instance was decided by nobody before the deadline; 3 bad input (or an error of the model's code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from hoverify.commands.common import EXIT_INPUT, EXIT_OK, EXIT_VIOLATION, fmt
+from hoverify.commands.replica import add_common_arguments, settings
+from hoverify.errors import HoverifyError
+
+EXIT_TIMEOUT = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-n", type=int, required=True, help="the number of replicas")
+    add_common_arguments(parser)
+    parser.add_argument("--crash", type=int, default=0, metavar="K",
+                        help="crash the last K replicas (crash-stop)")
+    parser.add_argument("--crash-at", type=float, default=0.0, metavar="S",
+                        help="when the crashes happen, in seconds after the start (default 0: "
+                             "the crashed replicas never start)")
+    parser.add_argument("--inprocess", action="store_true",
+                        help="run the replicas as tasks in this process instead of one OS "
+                             "process each")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hoverify.loader import load_and_compile  # noqa: PLC0415
+    from hoverify.runtime.schema import schema_of  # noqa: PLC0415
+
+    try:
+        model, _ = load_and_compile(args.model)
+        n = args.n
+        if not 1 <= n <= 1000:
+            raise HoverifyError(f"-n must be between 1 and 1000, not {n}")
+        if n < model.min_n:
+            raise HoverifyError(f"{model.__name__} assumes n >= {model.min_n} (n = {n})")
+        if not 0 <= args.crash <= n:
+            raise HoverifyError(f"--crash {args.crash}: there are {n} replicas")
+        if args.crash_at != args.crash_at or not 0.0 <= args.crash_at <= 86_400.0:
+            raise HoverifyError("--crash-at must be a number of seconds >= 0")
+        if args.instances < 1:
+            raise HoverifyError(f"--instances must be at least 1, not {args.instances}")
+        config, faults, fixed, domain = settings(args, n)
+        schema_of(model, n)
+    except HoverifyError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    crashed = {p: args.crash_at for p in range(n - args.crash, n)}
+    import asyncio  # noqa: PLC0415
+
+    from hoverify.runtime.cluster import make_inputs  # noqa: PLC0415
+
+    dom = tuple(domain) if domain is not None else tuple(model.values)
+    inputs = make_inputs(config.seed, dom, fixed)
+    if args.inprocess:
+        from hoverify.runtime.cluster import run_cluster  # noqa: PLC0415
+
+        result = asyncio.run(run_cluster(model, n, args.instances, config=config,
+                                         faults=faults, crash=crashed, values=dom, fixed=fixed,
+                                         deadline=args.deadline))
+        decisions = {r.id: r.decisions for r in result.reports}
+        stats = {r.id: r.stats for r in result.reports}
+        errors = result.errors()
+        mode = "in-process"
+    else:
+        try:
+            decisions, stats, errors = _processes(args, n, crashed)
+        except OSError as e:
+            print(f"error: cannot start the replicas: {e}", file=sys.stderr)
+            return EXIT_INPUT
+        mode = "processes"
+    return _report(model, args, n, crashed, decisions, stats, errors, inputs, config.batch, mode)
+
+
+def _processes(args: argparse.Namespace, n: int, crashed: dict[int, float]) -> tuple[
+        dict[int, list[Any]], dict[int, dict[str, int]], list[str]]:
+    """Start one ``hoverify replica`` process per live replica on sockets bound here, crash the
+    chosen ones on time, collect their JSON lines."""
+    import subprocess  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+    import time  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from hoverify.runtime.cluster import bind_sockets  # noqa: PLC0415
+    from hoverify.runtime.peers import format_peers  # noqa: PLC0415
+    from hoverify.runtime.replica import Decision  # noqa: PLC0415
+
+    forwarded = ["--instances", str(args.instances), "--seed", str(args.seed),
+                 "--batch", str(args.batch), "--drop", repr(args.drop),
+                 "--duplicate", repr(args.duplicate), "--delay", repr(args.delay),
+                 "--jitter", repr(args.jitter), "--reorder", repr(args.reorder),
+                 "--deadline", repr(args.deadline)]
+    if args.values is not None:
+        forwarded += ["--values", args.values]
+    if args.timeout is not None:
+        forwarded += ["--timeout", repr(args.timeout)]
+    decisions: dict[int, list[Any]] = {p: [] for p in range(n)}
+    stats: dict[int, dict[str, int]] = {p: {} for p in range(n)}
+    errors: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="hoverify-run-") as tmp:
+        socks = bind_sockets(n)
+        procs: dict[int, subprocess.Popen[bytes]] = {}
+        outs: dict[int, Any] = {}
+        try:
+            peers_file = Path(tmp) / "peers.txt"
+            peers_file.write_text(format_peers([s.getsockname()[:2] for s in socks]))
+            for p in range(n):
+                if crashed.get(p, 1.0) <= 0.0:
+                    continue
+                fd = socks[p].fileno()
+                outs[p] = open(Path(tmp) / f"replica{p}.out", "wb")  # noqa: SIM115
+                cmd = [sys.executable, "-m", "hoverify.cli", "replica", "--id", str(p),
+                       "--peers", str(peers_file), "--fd", str(fd), "--json", *forwarded,
+                       args.model]
+                procs[p] = subprocess.Popen(cmd, stdout=outs[p], stderr=subprocess.PIPE,
+                                            stdin=subprocess.DEVNULL, pass_fds=(fd,))
+        finally:
+            for s in socks:
+                s.close()
+        start = time.monotonic()
+        hard = start + args.deadline + 10.0
+        pending_crash = {p: t for p, t in crashed.items() if t > 0.0 and p in procs}
+        try:
+            while any(pr.poll() is None for pr in procs.values()):
+                now = time.monotonic() - start
+                for p, t in list(pending_crash.items()):
+                    if now >= t:
+                        procs[p].kill()
+                        del pending_crash[p]
+                if time.monotonic() > hard:
+                    break
+                time.sleep(0.02)
+        finally:
+            for pr in procs.values():
+                if pr.poll() is None:
+                    pr.kill()
+            for p, pr in procs.items():
+                _, err = pr.communicate()
+                outs[p].close()
+                if pr.returncode not in (0, 2, -9) and p not in crashed:
+                    text = err.decode(errors="replace").strip()
+                    errors.append(f"replica {p} exited with {pr.returncode}: "
+                                  f"{text.splitlines()[-1] if text else 'no message'}")
+        for p in procs:
+            for raw in (Path(tmp) / f"replica{p}.out").read_text(errors="replace").splitlines():
+                try:
+                    obj = json.loads(raw)
+                except ValueError:
+                    continue
+                if "instance" in obj:
+                    decisions[p].append(Decision(int(obj["instance"]), tuple(obj["values"]),
+                                                 int(obj["round"]), bool(obj["learned"]),
+                                                 float(obj["latency"])))
+                elif "stats" in obj:
+                    stats[p] = dict(obj["stats"])
+                    if obj.get("error"):
+                        errors.append(str(obj["error"]))
+    return decisions, stats, errors
+
+
+def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, float],
+            decisions: dict[int, list[Any]], stats: dict[int, dict[str, int]], errors: list[str],
+            inputs: Any, lanes: int, mode: str) -> int:
+    from hoverify.runtime.checks import check_decisions  # noqa: PLC0415
+    from hoverify.runtime.replica import INVALID  # noqa: PLC0415
+
+    out = sys.stdout
+    faults = [f"{k}={getattr(args, k):g}" for k in ("drop", "duplicate", "reorder", "delay",
+                                                      "jitter") if getattr(args, k)]
+    if crashed:
+        faults.append(f"crash={','.join(f'p{p}' for p in sorted(crashed))}@{args.crash_at:g}s")
+    print(f"{model.__name__}  n={n}  instances={args.instances}  batch={lanes}  "
+          f"replicas: {mode}  faults: {' '.join(faults) or 'none'}", file=out)
+    verdict = check_decisions(n, args.instances, decisions, inputs, lanes)
+    if not args.quiet:
+        for inst in range(args.instances):
+            per = verdict.decided.get(inst)
+            if not per:
+                print(f"instance {inst}: undecided", file=out)
+                continue
+            by_value: dict[str, list[str]] = {}
+            learned = {p for p, ds in decisions.items() for d in ds
+                       if d.instance == inst and d.learned}
+            for p in sorted(per):
+                val = ", ".join(fmt(v) for v in per[p])
+                by_value.setdefault(val, []).append(f"p{p}" + ("*" if p in learned else ""))
+            body = "; ".join(f"{v} by {' '.join(ps)}" for v, ps in by_value.items())
+            print(f"instance {inst}: decided {body}", file=out)
+        print("(* learned the decision from a peer)", file=out)
+    invalid: dict[str, int] = {}
+    for st in stats.values():
+        for k in INVALID:
+            if st.get(k):
+                invalid[k] = invalid.get(k, 0) + st[k]
+    print(f"invalid packets dropped: {invalid or 'none'}", file=out)
+    for e in errors:
+        print(f"error: {e}", file=sys.stderr)
+    for v in verdict.violations:
+        print(f"VIOLATION: {v}", file=out)
+    if verdict.violations:
+        return EXIT_VIOLATION
+    if errors:
+        return EXIT_INPUT
+    decided = args.instances - len(verdict.undecided)
+    if verdict.undecided:
+        print(f"{decided}/{args.instances} instances decided before the deadline "
+              f"({args.deadline:g} s); agreement and validity hold for those", file=out)
+        return EXIT_TIMEOUT
+    print(f"{decided}/{args.instances} instances decided; agreement and validity hold", file=out)
+    return EXIT_OK

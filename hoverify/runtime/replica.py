@@ -1,0 +1,605 @@
+"""A replica: one process of a model, running its rounds over UDP (PSync's runtime, POPL'16).
+
+The replica runs the model's own ``init``/``send``/``update`` through the lockstep executor's
+per-process steps (:meth:`hoverify.executor.Engine.send_one` and ``update_from``), so the round
+semantics are defined once. What the runtime adds is *when* a round ends and *which* messages
+are in the mailbox:
+
+* **Round end.** Round ``r`` starts with ``send``: the replica sends every peer one packet, its
+  message or the empty marker. The round ends when ``enough`` distinct processes were heard
+  (default: all ``n``; the replica hears itself at once) or when the round's timeout fires
+  (:class:`~hoverify.runtime.config.RoundPolicy`, per round class). ``update`` then runs on the
+  messages received: the HO set of the round is the set of processes heard.
+* **Late messages** (a past round or instance) are dropped; **duplicates** (a second packet from a
+  sender for a round) are dropped.
+* **Catch-up.** A valid packet of a later round ``R`` of the current instance ends the current
+  round, runs ``update`` for the skipped rounds on what was received for them (no ``send`` in a
+  skipped round: for the others that is an omission), and starts round ``R``. A packet more than
+  ``window`` rounds ahead is dropped (counted under ``round``): it bounds the work one packet
+  can cause.
+* **Instances.** Consensus instances run back to back; every packet names its instance. An
+  instance ends at this replica when every lane has decided; the replica then starts the next
+  one at once. Packets of the next instance are buffered until then. A replica that decided
+  answers a packet of an instance it has finished with a DECIDED packet, so a replica that
+  missed the decision learns it (``learned``) instead of waiting; a replica that hears of an
+  instance two or more ahead of its own asks (it sends the sender an empty marker of its current
+  round, which the sender answers with the decision). A replica more than 64 instances behind
+  gives its instance up and jumps ahead; a restarted replica (``first_instance=None``) joins the
+  first instance it hears of.
+* **Lanes** (``batch``): ``batch`` independent instances of the model (one process of each) run in
+  the same rounds and packets, sharing the HO sets: batching several requests per instance.
+
+Every received packet is validated (:mod:`hoverify.runtime.wire`); an invalid one is counted in
+``stats`` under its reason (see :data:`INVALID`) and dropped, never raised. An error of the model
+itself (an exception in its code, a payload that does not fit its type) stops the replica with
+``error`` set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from hoverify.dsl import Algorithm, Broadcast
+from hoverify.errors import HoverifyError
+from hoverify.executor import Engine
+from hoverify.mailbox import Mailbox
+from hoverify.runtime.config import NetFaults, RoundPolicy, RuntimeConfig
+from hoverify.runtime.netfaults import Sender
+from hoverify.runtime.schema import Schema, schema_of
+from hoverify.runtime.wire import (
+    KIND_DECIDED,
+    MAX_DATAGRAM,
+    MAX_DECIDED,
+    NOMSG,
+    EncodeError,
+    Invalid,
+    decode_data,
+    decode_decided,
+    encode_data,
+    encode_decided,
+    parse_header,
+)
+
+Address = tuple[str, int]
+Inputs = Callable[[int, int], Any]  # (instance, lane) -> initial value
+
+#: reasons under which invalid packets are counted
+INVALID = ("size", "version", "kind", "sender", "source", "lanes", "instance", "round",
+           "payload")
+
+_HISTORY = 4096  # decisions kept to answer laggards
+_JUMP = 64  # a replica this many instances behind gives its instance up and jumps ahead
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An instance as it ended at one replica: one value per lane, the round in which the model
+    decided (or, if ``learned``, the round the replica was in when a peer told it), and the
+    latency from the start of the instance at this replica."""
+
+    instance: int
+    values: tuple[Any, ...]
+    round: int
+    learned: bool
+    latency: float
+
+
+class Replica(asyncio.DatagramProtocol):
+    """One replica; see the module docstring. ``peers[i]`` is the address of replica ``i``
+    (``peers[me]`` its own); ``inputs(instance, lane)`` its initial values; it serves instances
+    ``first_instance, first_instance + 1, ...`` below ``until`` (``None``: forever)."""
+
+    def __init__(self, model: type[Algorithm], me: int, peers: Sequence[Address], *,
+                 inputs: Inputs, until: int | None = None, first_instance: int | None = 0,
+                 config: RuntimeConfig | None = None, faults: NetFaults | None = None,
+                 on_decide: Callable[[Replica, Decision], None] | None = None,
+                 schema: Schema | None = None) -> None:
+        n = len(peers)
+        if not 0 <= me < n:
+            raise HoverifyError(f"replica id {me} is not in 0..{n - 1}")
+        if n > 0xFFFF:
+            raise HoverifyError(f"at most 65535 replicas, not {n}")
+        self.model = model
+        self.me = me
+        self.n = n
+        self.addrs = tuple((str(h), int(p)) for h, p in peers)
+        self.inputs = inputs
+        self.until = until
+        self.config = config = config or RuntimeConfig()
+        self.faults = faults or NetFaults()
+        self.on_decide = on_decide
+        self.schema = schema or schema_of(model, n)
+        self.engine = Engine(model, n)
+        self.k = len(model.rounds)
+        self.policies: tuple[RoundPolicy, ...] = config.policies(self.schema.round_names)
+        self.enough = tuple(n if p.enough is None else max(1, min(p.enough, n))
+                            for p in self.policies)
+        self.timeouts = tuple(p.timeout for p in self.policies)
+        self.layouts = self.schema.rounds
+        self.B = config.batch
+        self.decided_at = self.engine.names.index("decided")
+        rng = random.Random(f"{config.seed}:choices:{me}")
+        self.chooser: Callable[[tuple[Any, ...]], Any] = (
+            lambda opts: opts[rng.randrange(len(opts))])
+        self.others = tuple(q for q in range(n) if q != me)
+        self.me_bit = 1 << me
+        self.max_size = min(MAX_DATAGRAM, 64 + self.B * max(
+            [1 + lay.size for lay in self.layouts] + [MAX_DECIDED * self.schema.decision.size]))
+        # run state
+        self.state = "joining" if first_instance is None else "idle"
+        self.first_instance = first_instance
+        self.inst = -1 if first_instance is None else first_instance
+        self.r = 0
+        self.rows: list[tuple[Any, ...]] = []
+        self.heard = 0
+        self.msgs: list[dict[int, Any]] = []
+        self.future: dict[int, tuple[int, list[dict[int, Any]]]] = {}
+        self.next_buf: list[tuple[bytes, Address]] = []
+        self._replay: deque[tuple[bytes, Address]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self._t0 = 0.0
+        self._ho: list[tuple[int, int]] = []
+        self._nudged: tuple[tuple[int, int], int] = ((-1, -1), 0)
+        # results
+        self.decisions: list[Decision] = []
+        self.history: dict[int, tuple[Any, ...]] = {}
+        self.ho_log: dict[int, tuple[tuple[int, int], ...]] = {}
+        self.stats: Counter[str] = Counter()
+        self.error: str | None = None
+        self.transport: asyncio.DatagramTransport | None = None
+        self.sender: Sender | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.done: asyncio.Future[None] | None = None
+        self._tx: Callable[[bytes, Address], None] = lambda data, addr: None
+        self.last_rx = 0.0
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    async def start(self, sock: Any = None) -> None:
+        """Bind (``peers[me]``, or the given bound socket) and start running."""
+        loop = asyncio.get_running_loop()
+        self.loop = loop
+        self.done = loop.create_future()
+        if sock is not None:
+            await loop.create_datagram_endpoint(lambda: self, sock=sock)
+        else:
+            await loop.create_datagram_endpoint(lambda: self, local_addr=self.addrs[self.me])
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.DatagramTransport, transport)
+        self.transport = transport
+        loop = self.loop or asyncio.get_running_loop()
+        self.loop = loop
+        if self.done is None:
+            self.done = loop.create_future()
+        self.last_rx = loop.time()
+        if self.faults.active:
+            self.sender = Sender(transport, self.faults, f"{self.config.seed}:net:{self.me}",
+                                 loop)
+            self._tx = self.sender.send
+        else:
+            self._tx = transport.sendto
+        if self.state == "idle":
+            self._guard(self._start, self.inst)
+
+    def _start(self, inst: int) -> None:
+        if self.until is not None and inst >= self.until:
+            self._set_finished()
+            return
+        self.state = "running"
+        self._begin_instance(inst)
+        self._settle()
+
+    def crash(self) -> None:
+        """Crash-stop: stop at once, sending and answering nothing more."""
+        if self.state in ("crashed", "closed"):
+            return
+        self.state = "crashed"
+        self._shutdown()
+
+    def close(self) -> None:
+        """Stop (a finished replica keeps answering laggards until closed)."""
+        if self.state != "crashed":
+            self.state = "closed"
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.sender is not None:
+            self.sender.close()
+        self._tx = lambda data, addr: None
+        if self.transport is not None:
+            self.transport.close()
+        if self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable on loopback when a peer is down: an omission, nothing more
+        self.stats["icmp"] += 1
+
+    @property
+    def finished(self) -> bool:
+        return self.state == "finished"
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("running", "joining")
+
+    def _set_finished(self) -> None:
+        self.state = "finished"
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    def _guard(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run a step; an error of the model stops this replica (recorded in ``error``)."""
+        try:
+            fn(*args)
+            while self._replay and self.running:
+                self._handle(*self._replay.popleft())
+        except (HoverifyError, EncodeError) as e:
+            self.error = f"replica {self.me}: {e}"
+            self.state = "failed"
+            self._shutdown()
+
+    # ---- instances and rounds ----------------------------------------------------------------
+    def _begin_instance(self, inst: int) -> None:
+        self.inst = inst
+        self.r = 0
+        self._t0 = self.loop.time() if self.loop is not None else 0.0
+        eng, me, inputs = self.engine, self.me, self.inputs
+        self.rows = [eng.init_one(me, inputs(inst, lane)) for lane in range(self.B)]
+        self.future.clear()
+        if self.config.record:
+            self._ho = []
+        if self.next_buf:
+            self._replay.extend(self.next_buf)
+            self.next_buf = []
+        self._begin_round()
+
+    def _begin_round(self) -> None:
+        r, me, B = self.r, self.me, self.B
+        j = r % self.k
+        self.heard = self.me_bit
+        msgs: list[dict[int, Any]] = [{} for _ in range(B)]
+        buf = self.future.pop(r, None)
+        if buf is not None:
+            self.heard |= buf[0]
+            for lane in range(B):
+                msgs[lane].update(buf[1][lane])
+        self.msgs = msgs
+        eng, chooser, rows = self.engine, self.chooser, self.rows
+        bc: list[Any] = [NOMSG] * B
+        direct: dict[int, list[Any]] | None = None
+        for lane in range(B):
+            msg = eng.send_one(r, me, rows[lane], chooser)
+            if msg is None:
+                continue
+            pl = msg.payload
+            if type(msg) is Broadcast:
+                bc[lane] = pl
+                msgs[lane][me] = pl
+            elif msg.dest == me:  # type: ignore[union-attr]
+                msgs[lane][me] = pl
+            else:
+                if direct is None:
+                    direct = {}
+                dest = msg.dest  # type: ignore[union-attr]
+                lanes = direct.get(dest)
+                if lanes is None:
+                    lanes = direct[dest] = list(bc) if B > 1 else [NOMSG]
+                lanes[lane] = pl
+        layout = self.layouts[j]
+        inst, addrs, tx = self.inst, self.addrs, self._tx
+        common: bytes | None = None
+        for q in self.others:
+            lanes = direct.get(q) if direct is not None else None
+            if lanes is None:
+                if common is None:
+                    common = encode_data(me, inst, r, layout, bc)
+                tx(common, addrs[q])
+            else:
+                if B > 1:  # broadcasts of lanes after the send_to's lane was created
+                    for lane in range(B):
+                        if lanes[lane] is NOMSG and bc[lane] is not NOMSG:
+                            lanes[lane] = bc[lane]
+                tx(encode_data(me, inst, r, layout, lanes), addrs[q])
+        self.stats["tx"] += self.n - 1
+        assert self.loop is not None
+        self._timer = self.loop.call_later(self.timeouts[j], self._on_timeout, inst, r)
+
+    def _update(self, r: int, heard: int, msgs: list[dict[int, Any]]) -> bool:
+        """Run ``update`` for every lane; whether every lane has decided."""
+        eng, me, chooser, rows = self.engine, self.me, self.chooser, self.rows
+        for lane in range(self.B):
+            rows[lane] = eng.update_from(r, me, rows[lane], Mailbox.of(msgs[lane]), chooser)
+        if self.config.record:
+            self._ho.append((r, heard))
+        d = self.decided_at
+        for row in rows:
+            if not row[d]:
+                return False
+        return True
+
+    def _end_round(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._update(self.r, self.heard, self.msgs):
+            self._finish(False)
+            return
+        self._next_round(self.r + 1)
+
+    def _next_round(self, r: int) -> None:
+        if r >= self.config.max_rounds:
+            self.stats["abandoned"] += 1
+            self._next_instance()
+            return
+        self.r = r
+        self._begin_round()
+
+    def _catch_up(self, target: int) -> None:
+        """End the current round, run the rounds before ``target`` on what was received for
+        them (without sending), and start round ``target``."""
+        self.stats["catchup"] += 1
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._update(self.r, self.heard, self.msgs):
+            self._finish(False)
+            return
+        r = self.r + 1
+        empty: list[dict[int, Any]] = [{} for _ in range(self.B)]
+        while r < target:
+            self.r = r
+            buf = self.future.pop(r, None)
+            heard, msgs = buf if buf is not None else (0, empty)
+            if self._update(r, heard, msgs):
+                self._finish(False)
+                return
+            r += 1
+        self._next_round(target)
+
+    def _settle(self) -> None:
+        """End rounds while the current one has heard enough (buffered messages can complete a
+        round as soon as it starts)."""
+        while self.state == "running" and self.heard.bit_count() >= self.enough[self.r % self.k]:
+            self._end_round()
+
+    def _on_timeout(self, inst: int, r: int) -> None:
+        if self.state != "running" or inst != self.inst or r != self.r:
+            return
+        self._timer = None
+        self.stats["timeout"] += 1
+        self._guard(self._timeout_step)
+
+    def _timeout_step(self) -> None:
+        self._end_round()
+        self._settle()
+
+    def _finish(self, learned: bool, values: tuple[Any, ...] | None = None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if values is None:
+            v = self.engine.names.index("decision")
+            values = tuple(row[v] for row in self.rows)
+        now = self.loop.time() if self.loop is not None else 0.0
+        self._record(Decision(self.inst, values, self.r, learned, now - self._t0))
+        self._next_instance()
+
+    def _record(self, dec: Decision) -> None:
+        inst = dec.instance
+        self.decisions.append(dec)
+        self.history[inst] = dec.values
+        self.history.pop(inst - _HISTORY, None)
+        if self.config.record:
+            self.ho_log[inst] = tuple(self._ho)
+        if dec.learned:
+            self.stats["learned"] += 1
+        if self.on_decide is not None:
+            self.on_decide(self, dec)
+
+    def _next_instance(self) -> None:
+        nxt = self.inst + 1
+        if self.until is not None and nxt >= self.until:
+            self.inst = nxt
+            self.next_buf = []
+            self._set_finished()
+            return
+        self._begin_instance(nxt)
+
+    # ---- receiving -----------------------------------------------------------------------------
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self._guard(self._handle, data, addr)
+
+    def _handle(self, data: bytes, addr: Any) -> None:
+        st = self.stats
+        st["rx"] += 1
+        if len(data) > self.max_size:
+            st["size"] += 1
+            return
+        try:
+            kind, q, inst, rnd, lanes = parse_header(data)
+        except Invalid as e:
+            st[e.reason] += 1
+            return
+        if q >= self.n or q == self.me:
+            st["sender"] += 1
+            return
+        if lanes != self.B:
+            st["lanes"] += 1
+            return
+        if kind == KIND_DECIDED:
+            self._on_decided(data, addr, q, inst, rnd)
+            return
+        state = self.state
+        if state not in ("running", "finished", "joining"):
+            return
+        cur = self.inst
+        if state != "joining" and inst < cur:
+            self._answer_stale(data, addr, q, inst)
+            return
+        if self.until is not None and inst >= self.until:
+            st["instance"] += 1
+            return
+        if rnd >= self.config.max_rounds:
+            st["round"] += 1
+            return
+        if state == "joining":
+            if rnd > self.config.window:
+                st["round"] += 1
+                return
+            if self._decode(data, addr, q, rnd) is None:
+                return
+            st["joined"] += 1
+            self.state = "running"
+            self._begin_instance(inst)
+        elif inst > cur:
+            if inst > cur + self.config.instance_gap:
+                st["instance"] += 1
+                return
+            if inst == cur + 1:
+                if len(self.next_buf) < self.n * 64:
+                    self.next_buf.append((data, addr))
+                st["early"] += 1
+                return
+            if inst - cur <= _JUMP and state == "running":
+                # the peers are instances ahead: they will tell us the decisions of ours
+                # (DECIDED) when they get a packet of it; send them one now
+                st["behind"] += 1
+                if self.config.check_source and addr != self.addrs[q]:
+                    return
+                key = (cur, self.r)
+                if self._nudged[0] != key:
+                    self._nudged = (key, 0)
+                if self._nudged[1] >> q & 1:
+                    return  # asked this peer in this round already
+                self._nudged = (key, self._nudged[1] | 1 << q)
+                self._tx(encode_data(self.me, cur, self.r, self.layouts[self.r % self.k],
+                                     [NOMSG] * self.B), self.addrs[q])
+                return
+            if rnd > self.config.window:
+                st["round"] += 1
+                return
+            if self._decode(data, addr, q, rnd) is None:
+                return
+            st["abandoned"] += 1
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._begin_instance(inst)
+        if self.state != "running":
+            return
+        r = self.r
+        if rnd < r:
+            st["late"] += 1
+            return
+        if rnd - r > self.config.window:
+            st["round"] += 1
+            return
+        pls = self._decode(data, addr, q, rnd)
+        if pls is None:
+            return
+        bit = 1 << q
+        if rnd == r:
+            if self.heard & bit:
+                st["duplicate"] += 1
+                return
+            self.heard |= bit
+            msgs = self.msgs
+            for lane, pl in enumerate(pls):
+                if pl is not NOMSG:
+                    msgs[lane][q] = pl
+        else:
+            buf = self.future.get(rnd)
+            if buf is None:
+                buf = self.future[rnd] = (0, [{} for _ in range(self.B)])
+            elif buf[0] & bit:
+                st["duplicate"] += 1
+                return
+            self.future[rnd] = (buf[0] | bit, buf[1])
+            for lane, pl in enumerate(pls):
+                if pl is not NOMSG:
+                    buf[1][lane][q] = pl
+            self._catch_up(rnd)
+        self._settle()
+
+    def _decode(self, data: bytes, addr: Any, q: int, rnd: int) -> list[Any] | None:
+        try:
+            pls = decode_data(data, self.layouts[rnd % self.k], self.B)
+        except Invalid as e:
+            self.stats[e.reason] += 1
+            return None
+        if self.config.check_source and addr != self.addrs[q]:
+            self.stats["source"] += 1
+            return None
+        return pls
+
+    def _answer_stale(self, data: bytes, addr: Any, q: int, inst: int) -> None:
+        st = self.stats
+        st["stale"] += 1
+        history = self.history
+        if inst not in history:
+            return
+        if self.config.check_source and addr != self.addrs[q]:
+            st["source"] += 1
+            return
+        decs: list[tuple[Any, ...]] = []
+        i = inst
+        while i in history and len(decs) < MAX_DECIDED:
+            decs.append(history[i])
+            i += 1
+        self._tx(encode_decided(self.me, inst, self.schema.decision, decs), self.addrs[q])
+        st["answered"] += 1
+
+    def _on_decided(self, data: bytes, addr: Any, q: int, first: int, count: int) -> None:
+        st = self.stats
+        try:
+            decs = decode_decided(data, self.schema.decision, self.B, count)
+        except Invalid as e:
+            st[e.reason] += 1
+            return
+        if self.config.check_source and addr != self.addrs[q]:
+            st["source"] += 1
+            return
+        cur = self.inst
+        if self.state != "running" or not first <= cur < first + len(decs):
+            st["late"] += 1
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        # learn the current instance's decision and those after it that the packet carries
+        now = self.loop.time() if self.loop is not None else 0.0
+        r, t = self.r, now - self._t0
+        for k, values in enumerate(decs[cur - first:]):
+            inst = cur + k
+            if self.until is not None and inst >= self.until:
+                break
+            if k:
+                self.inst = inst
+                self._ho = []
+                self.next_buf = []
+            self._record(Decision(inst, values, r if k == 0 else 0, True, t if k == 0 else 0.0))
+        self._next_instance()
+        self._settle()
+
+    # ---- reports -------------------------------------------------------------------------------
+    def invalid_counts(self) -> dict[str, int]:
+        return {k: self.stats[k] for k in INVALID if self.stats[k]}
+
+
+__all__ = ["Replica", "Decision", "INVALID", "Address", "Inputs"]

@@ -1,0 +1,315 @@
+"""The wire format of the runtime: compact, versioned, validated (``struct``, no dependency).
+
+A packet is a 14-byte header then a body::
+
+    header  !BBHIIH   version, kind, sender, instance, round, lanes
+    DATA    presence bitmap (ceil(lanes / 8) bytes; bit l: lane l carries a message), then the
+            payload of every present lane, in lane order, in the round's payload layout
+    DECIDED the decisions of ``round`` consecutive instances from ``instance`` on, one value per
+            lane each, in the layout of the model's ``decision`` local (a replica's answer to a
+            packet of an instance it has finished)
+
+``lanes`` is the batch size of the cluster (independent consensus instances run side by side in
+the same rounds, see :mod:`hoverify.runtime.replica`); a DATA packet with no lane present is the
+*empty marker* "nothing for you this round", which lets a receiver end a round as soon as every
+peer has been heard. A payload layout is derived from the round's message type (the compiler's
+static payload type): ints (and value sorts) are signed 64-bit, booleans one byte (0 or 1),
+process ids unsigned 16-bit (``< n``); a payload with optional fields starts with a one-byte mask
+of its ``None`` fields. Every layout has a fixed size, so a packet's size is fully determined by
+its header and bitmap: any other size is rejected.
+
+Decoding never raises anything but :class:`Invalid`, whose ``reason`` names what was wrong
+(``size``, ``version``, ``kind``, ``payload``); the replica counts those and drops the packet.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+from hoverify.dsl import Exact
+
+VERSION = 1
+KIND_DATA = 1
+KIND_DECIDED = 2
+HEADER = struct.Struct("!BBHIIH")
+HEADER_SIZE = HEADER.size
+MAX_SENDER = 0xFFFF
+MAX_INSTANCE = 0xFFFFFFFF
+MAX_ROUND = 0xFFFFFFFF
+MAX_LANES = 0xFFFF
+MAX_DATAGRAM = 65507
+
+
+class NoMessage:
+    """The "no message in this lane" marker (a singleton)."""
+
+    _instance: NoMessage | None = None
+
+    def __new__(cls) -> NoMessage:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOMSG"
+
+
+NOMSG = NoMessage()
+
+
+class Invalid(Exception):
+    """A packet that fails validation; ``reason`` is the counter it is filed under."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EncodeError(Exception):
+    """A payload that does not fit its round's layout (a value out of range or of the wrong
+    type); raised on the sending side, where it is the model's or the caller's error."""
+
+
+_INT, _BOOL, _PROC = "q", "B", "H"
+_MIN_INT, _MAX_INT = -(1 << 63), (1 << 63) - 1
+
+
+class Layout:
+    """The fixed-size layout of one payload type: scalar fields (``int``, ``bool``, ``proc``),
+    each optionally ``None``; ``tuple`` for a tuple payload; ``kinds == ()`` and not a tuple is the
+    payload ``None`` only (zero bytes)."""
+
+    __slots__ = ("kinds", "optional", "is_tuple", "n", "size", "_struct", "_has_opt", "_desc")
+
+    def __init__(self, kinds: Sequence[str], optional: Sequence[bool], is_tuple: bool,
+                 n: int) -> None:
+        if len(kinds) != len(optional):
+            raise ValueError("kinds and optional differ in length")
+        if len(kinds) > 8:
+            raise ValueError("at most 8 payload fields")
+        self.kinds = tuple(kinds)
+        self.optional = tuple(optional)
+        self.is_tuple = is_tuple
+        self.n = n
+        self._has_opt = any(self.optional)
+        codes = {"int": _INT, "bool": _BOOL, "proc": _PROC}
+        fmt = "!" + ("B" if self._has_opt else "") + "".join(codes[k] for k in self.kinds)
+        self._struct = struct.Struct(fmt)
+        self.size = self._struct.size
+        self._desc = self.describe()
+
+    def describe(self) -> str:
+        parts = [k + ("?" if o else "") for k, o in zip(self.kinds, self.optional)]
+        if self.is_tuple:
+            return "(" + ", ".join(parts) + ")"
+        return parts[0] if parts else "None"
+
+    def __repr__(self) -> str:
+        return f"Layout({self._desc})"
+
+    # ---- encoding ----------------------------------------------------------------------------
+    def encode(self, payload: Any) -> bytes:
+        if not self.kinds and not self.is_tuple:
+            if payload is not None:
+                raise EncodeError(f"payload {payload!r}: this round's messages carry None only")
+            return b""
+        if self.is_tuple:
+            if type(payload) is not tuple or len(payload) != len(self.kinds):
+                raise EncodeError(f"payload {payload!r}: expected a tuple {self._desc}")
+            items: Sequence[Any] = payload
+        else:
+            items = (payload,)
+        mask = 0
+        vals: list[Any] = []
+        for i, (v, kind) in enumerate(zip(items, self.kinds)):
+            if v is None:
+                if not self.optional[i]:
+                    raise EncodeError(f"payload {payload!r}: field {i} may not be None "
+                                      f"(message type {self._desc})")
+                mask |= 1 << i
+                vals.append(0)
+                continue
+            if kind == "bool":
+                if v is not True and v is not False:
+                    raise EncodeError(f"payload {payload!r}: field {i} is not a bool")
+                vals.append(1 if v else 0)
+            else:
+                if not isinstance(v, int) or isinstance(v, bool):
+                    raise EncodeError(f"payload {payload!r}: field {i} is not an integer")
+                lo, hi = (0, self.n - 1) if kind == "proc" else (_MIN_INT, _MAX_INT)
+                if not lo <= v <= hi:
+                    raise EncodeError(f"payload {payload!r}: field {i} = {v} is out of range "
+                                      f"{lo}..{hi}")
+                vals.append(int(v))
+        if self._has_opt:
+            return self._struct.pack(mask, *vals)
+        return self._struct.pack(*vals)
+
+    # ---- decoding ----------------------------------------------------------------------------
+    def decode(self, buf: bytes, offset: int) -> Any:
+        """The payload at ``buf[offset:offset + size]`` (the caller checked the length)."""
+        if not self.kinds and not self.is_tuple:
+            return None
+        raw = self._struct.unpack_from(buf, offset)
+        if self._has_opt:
+            mask = raw[0]
+            raw = raw[1:]
+            if mask >> len(self.kinds):
+                raise Invalid("payload")
+        else:
+            mask = 0
+        out: list[Any] = []
+        for i, (v, kind) in enumerate(zip(raw, self.kinds)):
+            if (mask >> i) & 1:
+                if v != 0 or not self.optional[i]:
+                    raise Invalid("payload")
+                out.append(None)
+            elif kind == "bool":
+                if v > 1:
+                    raise Invalid("payload")
+                out.append(v == 1)
+            elif kind == "proc":
+                if v >= self.n:
+                    raise Invalid("payload")
+                out.append(Exact(v))
+            else:
+                out.append(Exact(v))
+        return tuple(out) if self.is_tuple else out[0]
+
+
+def layout_of_type(ty: Any, n: int) -> Layout:
+    """The layout of a compiler payload type (:class:`hoverify.compile_values.Ty`), or of
+    ``None`` (a round that never sends)."""
+    if ty is None or ty.kind == "none":
+        return Layout((), (), False, n)
+    if ty.kind == "tuple":
+        kinds, opts = [], []
+        for item in ty.items:
+            k, o = _scalar(item)
+            kinds.append(k)
+            opts.append(o)
+        return Layout(kinds, opts, True, n)
+    k, o = _scalar(ty)
+    return Layout((k,), (o,), False, n)
+
+
+def _scalar(ty: Any) -> tuple[str, bool]:
+    kind = ty.kind
+    if kind in ("int", "rat", "value"):
+        return "int", bool(ty.optional)
+    if kind == "bool":
+        return "bool", bool(ty.optional)
+    if kind == "proc":
+        return "proc", bool(ty.optional)
+    if kind == "none":
+        return "int", True
+    raise ValueError(f"payload type {ty.show()} has no wire layout")
+
+
+def layout_of_local(decl: Any, n: int) -> Layout:
+    """The layout of a value of a ``Local`` declaration (decisions)."""
+    from hoverify.dsl import Proc  # noqa: PLC0415
+
+    base = decl.base
+    kind = "bool" if base is bool else "proc" if base is Proc else "int"
+    return Layout((kind,), (bool(decl.optional),), False, n)
+
+
+# ---- packets ---------------------------------------------------------------------------------
+
+
+def bitmap_size(lanes: int) -> int:
+    return (lanes + 7) >> 3
+
+
+def parse_header(data: bytes) -> tuple[int, int, int, int, int]:
+    """``(kind, sender, instance, round, lanes)`` of a packet; raises :class:`Invalid`."""
+    if len(data) < HEADER_SIZE:
+        raise Invalid("size")
+    version, kind, sender, inst, rnd, lanes = HEADER.unpack_from(data)
+    if version != VERSION:
+        raise Invalid("version")
+    if kind != KIND_DATA and kind != KIND_DECIDED:
+        raise Invalid("kind")
+    return kind, sender, inst, rnd, lanes
+
+
+def encode_data(sender: int, inst: int, rnd: int, layout: Layout,
+                lanes: Sequence[Any]) -> bytes:
+    """A DATA packet; ``lanes[l]`` is lane ``l``'s payload or :data:`NOMSG`."""
+    nl = len(lanes)
+    head = HEADER.pack(VERSION, KIND_DATA, sender, inst, rnd, nl)
+    if nl == 1:
+        pl = lanes[0]
+        if pl is NOMSG:
+            return head + b"\x00"
+        return head + b"\x01" + layout.encode(pl)
+    bits = 0
+    parts = []
+    for lane, pl in enumerate(lanes):
+        if pl is not NOMSG:
+            bits |= 1 << lane
+            parts.append(layout.encode(pl))
+    return head + bits.to_bytes(bitmap_size(nl), "little") + b"".join(parts)
+
+
+def decode_data(data: bytes, layout: Layout, lanes: int) -> list[Any]:
+    """The lane payloads of a DATA packet whose header announced ``lanes`` (``NOMSG`` where a lane
+    carries nothing); raises :class:`Invalid` (``size``, ``payload``)."""
+    nb = bitmap_size(lanes)
+    start = HEADER_SIZE + nb
+    if len(data) < start:
+        raise Invalid("size")
+    bits = int.from_bytes(data[HEADER_SIZE:start], "little")
+    if bits >> lanes:
+        raise Invalid("payload")
+    size = layout.size
+    if len(data) != start + bits.bit_count() * size:
+        raise Invalid("size")
+    out: list[Any] = [NOMSG] * lanes
+    off = start
+    while bits:
+        low = bits & -bits
+        out[low.bit_length() - 1] = layout.decode(data, off)
+        off += size
+        bits ^= low
+    return out
+
+
+MAX_DECIDED = 64  # decisions of consecutive instances in one DECIDED packet
+
+
+def encode_decided(sender: int, first: int, layout: Layout,
+                   decisions: Sequence[Sequence[Any]]) -> bytes:
+    """A DECIDED packet: the decisions (one value per lane) of the consecutive instances
+    ``first, first + 1, ...``; the header's round field holds their number."""
+    lanes = len(decisions[0])
+    head = HEADER.pack(VERSION, KIND_DECIDED, sender, first, len(decisions), lanes)
+    return head + b"".join(layout.encode(v) for vals in decisions for v in vals)
+
+
+def decode_decided(data: bytes, layout: Layout, lanes: int, count: int) -> list[tuple[Any, ...]]:
+    """The decisions of a DECIDED packet announcing ``count`` instances; raises
+    :class:`Invalid`."""
+    if not 1 <= count <= MAX_DECIDED:
+        raise Invalid("payload")
+    size = layout.size
+    if len(data) != HEADER_SIZE + count * lanes * size:
+        raise Invalid("size")
+    out = []
+    off = HEADER_SIZE
+    for _ in range(count):
+        vals = []
+        for _ in range(lanes):
+            vals.append(layout.decode(data, off))
+            off += size
+        out.append(tuple(vals))
+    return out
+
+
+__all__ = ["VERSION", "KIND_DATA", "KIND_DECIDED", "HEADER", "HEADER_SIZE", "NOMSG", "Invalid",
+           "EncodeError", "Layout", "layout_of_type", "layout_of_local", "parse_header",
+           "encode_data", "decode_data", "encode_decided", "decode_decided", "MAX_DATAGRAM",
+           "MAX_DECIDED"]

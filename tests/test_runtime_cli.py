@@ -1,0 +1,112 @@
+"""``hoverify run`` and ``hoverify replica``: exit codes, output, the multi-process path."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+from conftest import MODELS, ROOT
+
+from hoverify.commands import replica as replica_cmd
+from hoverify.commands import run as run_cmd
+
+
+def _run(mod, argv):
+    p = argparse.ArgumentParser()
+    mod.add_arguments(p)
+    return mod.run(p.parse_args(argv))
+
+
+def test_run_inprocess_ok(capsys):
+    rc = _run(run_cmd, [str(MODELS / "otr.py"), "-n", "5", "--instances", "20", "--inprocess",
+                        "--drop", "0.1", "--duplicate", "0.1", "--timeout", "3"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "instance 19: decided" in out and "20/20 instances decided" in out
+
+
+def test_run_inprocess_with_a_crash(capsys):
+    rc = _run(run_cmd, [str(MODELS / "lastvoting.py"), "-n", "3", "--instances", "10",
+                        "--inprocess", "--crash", "1", "--timeout", "3"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "crash=p2" in out and "p2" not in out.split("faults:")[1].split("\n", 1)[1]
+
+
+def test_run_violation_exits_1(tmp_path, capsys):
+    f = tmp_path / "selfish.py"
+    f.write_text(
+        "from hoverify import Algorithm, Local, Round, broadcast\n"
+        "class Selfish(Algorithm):\n"
+        "    x = Local(int)\n"
+        "    decided = Local(bool, initial=False)\n"
+        "    decision = Local(int | None)\n"
+        "    def init(p, v):\n"
+        "        p.x = v\n"
+        "    class R(Round):\n"
+        "        def send(p):\n"
+        "            return broadcast(p.x)\n"
+        "        def update(p, mbox):\n"
+        "            p.decide(p.x)\n"
+        "    properties = ('agreement', 'validity')\n")
+    rc = _run(run_cmd, [str(f), "-n", "3", "--values", "0,1,2", "--inprocess"])
+    out = capsys.readouterr().out
+    assert rc == 1 and "VIOLATION: agreement violated in instance 0" in out
+
+
+def test_run_nobody_decides_exits_2(capsys):
+    # OTR needs more than 2n/3 messages: with 2 of 3 replicas crashed nobody can decide
+    rc = _run(run_cmd, [str(MODELS / "otr.py"), "-n", "3", "--crash", "2", "--inprocess",
+                        "--deadline", "0.5", "--timeout", "5"])
+    out = capsys.readouterr().out
+    assert rc == 2 and "instance 0: undecided" in out and "0/1 instances decided" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["nonexistent.py", "-n", "3"],
+    [str(MODELS / "otr.py"), "-n", "0"],
+    [str(MODELS / "otr.py"), "-n", "3", "--drop", "1.5"],
+    [str(MODELS / "otr.py"), "-n", "3", "--delay", "-1"],
+    [str(MODELS / "otr.py"), "-n", "3", "--values", "a,b"],
+    [str(MODELS / "otr.py"), "-n", "3", "--crash", "4"],
+    [str(MODELS / "otr.py"), "-n", "3", "--instances", "0"],
+    [str(MODELS / "otr.py"), "-n", "3", "--batch", "0"],
+    [str(MODELS / "otr.py"), "-n", "3", "--timeout", "0"],
+    [str(MODELS / "otr.py"), "-n", "3", "--deadline", "nan"],
+])
+def test_run_input_errors_exit_3(capsys, argv):
+    assert _run(run_cmd, argv) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
+
+
+def test_run_values_of_the_wrong_type_exit_3(capsys):
+    rc = _run(run_cmd, [str(MODELS / "otr.py"), "-n", "3", "--values", "true,false,true",
+                        "--inprocess", "--deadline", "5"])
+    err = capsys.readouterr().err
+    assert rc == 3 and "error: replica" in err and "Traceback" not in err
+
+
+def test_replica_input_errors_exit_3(tmp_path, capsys):
+    peers = tmp_path / "peers.txt"
+    peers.write_text("127.0.0.1:1\nnot an address\n")
+    assert _run(replica_cmd, ["--id", "0", "--peers", str(peers), str(MODELS / "otr.py")]) == 3
+    assert ":2: expected host:port" in capsys.readouterr().err
+    peers.write_text("127.0.0.1:40001\n127.0.0.1:40002\n")
+    assert _run(replica_cmd, ["--id", "5", "--peers", str(peers), str(MODELS / "otr.py")]) == 3
+    assert _run(replica_cmd, ["--id", "0", "--peers", str(tmp_path / "none"),
+                              str(MODELS / "otr.py")]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "cannot read the peers file" in err
+
+
+def test_run_with_one_os_process_per_replica():
+    """The default path: ``hoverify run`` starts ``hoverify replica`` processes."""
+    cmd = [sys.executable, "-m", "hoverify.cli", "run", str(MODELS / "lastvoting.py"), "-n", "3",
+           "--instances", "30", "--drop", "0.05", "--timeout", "4", "--deadline", "60"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "replicas: processes" in proc.stdout
+    assert "30/30 instances decided; agreement and validity hold" in proc.stdout
+    assert "Traceback" not in proc.stderr
