@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from logic.errors import LogicError
+from logic.errors import LogicError, UnsupportedError
 from logic.result import Answer, CheckResult
 from logic.sorts import SortKind
 from logic.structure import Structure
@@ -34,20 +34,44 @@ SMALL_MODEL_SECONDS = 2.0
 
 def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
           depth: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-          isolate: bool = True, small_model: bool = False) -> CheckResult:
+          isolate: bool = True, small_model: bool = False,
+          triggers: bool | None = None) -> CheckResult:
     """Decide the satisfiability of ``formula`` (free variables are constants).
 
     A sat answer's model has at most 64 processes when the solver allows it (so that it can be
     validated); ``small_model=True`` also spends up to two seconds looking for one with at most 8,
     for counterexamples a person reads.
+
+    ``triggers`` (see :func:`logic.reduce.reduce_formula`): ``None`` first tries the reduction with
+    triggers (few instances: most unsat answers) and, if its candidate model does not validate,
+    the full one. Every attempt is sound on its own: unsat of any set of instances is unsat of the
+    formula, and a sat answer is always validated.
     """
+    start = time.perf_counter()
+    if triggers is not None:
+        return _attempt(formula, backend, encoding, depth, timeout, isolate, small_model,
+                        triggers)
+    first = _attempt(formula, backend, encoding, depth, timeout, isolate, small_model, True)
+    if first.answer is not Answer.UNKNOWN or not first.stats.get("incomplete"):
+        return first
+    remaining = timeout - (time.perf_counter() - start)
+    if remaining <= 0.05:
+        return first
+    try:
+        return _attempt(formula, backend, encoding, depth, remaining, isolate, small_model, False)
+    except UnsupportedError:
+        return first  # the full instantiation is too large: the first attempt's answer stands
+
+
+def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, timeout: float,
+             isolate: bool, small_model: bool, triggers: bool) -> CheckResult:
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
 
     start = time.perf_counter()
     reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
-                               encoding=encoding)
+                               encoding=encoding, triggers=triggers)
     plan = plan_queries(reduction)
     reduce_seconds = time.perf_counter() - start
     stats = dict(reduction.stats)
@@ -85,6 +109,7 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     try:
         model = decode(plan, values)
     except ModelTooLarge as e:
+        stats["incomplete"] = True
         return result(Answer.UNKNOWN, reason=f"sat at instantiation depth {reduction.reducer.depth}"
                       f", but {e}; the answer is not trusted without validation")
     structure = _complete_domains(formula, model.structure)
@@ -95,6 +120,7 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     verdict, why = validate(formula, model.structure)
     if verdict:
         return result(Answer.SAT, model=model)
+    stats["incomplete"] = True
     return result(Answer.UNKNOWN,
                   reason=f"the solver found a candidate model (n = {model.n}) of the reduction at "
                          f"instantiation depth {reduction.reducer.depth}, but it does not satisfy "

@@ -32,6 +32,7 @@ from typing import Any
 
 from logic.arith import ArithTranslator
 from logic.errors import UnsupportedError
+from logic.intclasses import IntClasses
 from logic.normalize import Clause, is_skolem, prepare, reset_names
 from logic.sorts import BOOL, INT, PROC, FunctionSymbol, Sort, SortKind
 from logic.terms import (
@@ -40,6 +41,7 @@ from logic.terms import (
     FALSE,
     TRUE,
     App,
+    Eq,
     Forall,
     Iff,
     Op,
@@ -47,6 +49,7 @@ from logic.terms import (
     Var,
     free_vars,
     substitute,
+    subterms,
 )
 from logic.venn import Layer, build_layer, plan_layer
 
@@ -121,7 +124,7 @@ class Reducer:
     """Builds the quantifier-free reduction of one formula. Use :func:`reduce_formula`."""
 
     def __init__(self, formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
-                 max_instances: int = 200_000) -> None:
+                 max_instances: int = 200_000, triggers: bool = False) -> None:
         from logic.compat import pysmt_env
 
         if encoding not in ("auto", "full", "sparse"):
@@ -131,6 +134,7 @@ class Reducer:
         self.depth = depth
         self.encoding = encoding
         self.max_instances = max_instances
+        self.use_triggers = triggers
         self.env = pysmt_env()
         self.mgr = self.env.formula_manager
         self.clauses: list[Clause] = []
@@ -156,6 +160,10 @@ class Reducer:
         self.max_nesting: int | None = None
         self._round: int | None = None
         self.card_use: dict[Term, int] = {}
+        self.int_classes = IntClasses()
+        # trigger index: (function symbol, argument position) -> the ground arguments seen there
+        self.app_args: dict[tuple[FunctionSymbol, int], set[Term]] = {}
+        self._triggers: dict[tuple[Clause, Term], frozenset[tuple[FunctionSymbol, int]]] = {}
         self.arith = ArithTranslator(self.mgr, self._int_leaf, self.translate, self._fresh_int,
                                      self.side.append)
         self.n = self.mgr.Symbol("n", self._type(INT))
@@ -205,6 +213,9 @@ class Reducer:
         atoms: list[Term] = []
         cards: list[Term] = []
         for s in _walk_ground(f):
+            if s.op is Op.APP and s.args and not is_skolem(s.payload):
+                for i, a in enumerate(s.args):
+                    self.app_args.setdefault((s.payload, i), set()).add(a)
             if s.op is Op.CARD:
                 if s not in self._card_index:
                     cards.append(s)
@@ -233,6 +244,7 @@ class Reducer:
             return True
         terms, atoms, cards = self._new_items(f)
         uses = card_uses(f)
+        self.int_classes.add(f)
         if self._final:
             # new set atoms and cardinalities are allowed: no layer decomposes them, so their
             # cardinalities are unconstrained integers (sound, weaker); but a cardinality the
@@ -269,20 +281,69 @@ class Reducer:
             if c.is_ground:
                 self.add_ground(c.matrix, g)
             else:
+                self.int_classes.add(c.matrix)
+                # the clause's ground terms are terms of the problem (and trigger candidates)
+                terms, _, _ = self._new_items(Forall(c.vars, c.matrix))
+                for t in terms:
+                    self._register_term(t)
                 self.done[len(self.clauses)] = set()
                 self.clauses.append(c)
 
     # ---- instantiation ---------------------------------------------------------------------
-    def _candidates(self, sort: Sort, g: int) -> list[Term]:
+    def triggers(self, clause: Clause, var: Term) -> frozenset[tuple[FunctionSymbol, int]]:
+        """The argument positions at which ``var`` occurs directly in ``clause`` (its
+        *triggers*): it is instantiated only with terms seen at one of them, as in E-matching.
+        Empty (no restriction) for definitions of set atoms, whose instances on every process
+        term the Venn layers need, and for variables that occur at no such position."""
+        key = (clause, var)
+        hit = self._triggers.get(key)
+        if hit is None:
+            found: set[tuple[FunctionSymbol, int]] = set()
+            if var.sort is PROC and not clause.origin.startswith("definition of set"):
+                for s in subterms(clause.matrix):
+                    if s.op is Op.APP and not is_skolem(s.payload):
+                        found.update((s.payload, i) for i, a in enumerate(s.args) if a is var)
+            hit = frozenset(found)
+            self._triggers[key] = hit
+        return hit
+
+    def _candidates_for(self, clause: Clause, var: Term, g: int) -> list[Term]:
+        pool = self._candidates(var, g)
+        if not self.use_triggers or len(clause.vars) < 2:
+            return pool
+        trig = self.triggers(clause, var)
+        if not trig:
+            return pool
+        seen: set[Term] = set()
+        for t in trig:
+            seen |= self.app_args.get(t, set())
+        return [t for t in pool if t in seen]
+
+    def _candidates(self, var: Term, g: int) -> list[Term]:
+        sort = var.sort
+        if sort is INT:
+            # only the integer terms that can meet the variable (see logic.intclasses)
+            related = self.int_classes.related
+            return [t for t in self.terms_by_sort.get(INT, ()) if self.gen[t] <= g
+                    and related(t, var)]
         if sort is BOOL:
             return [TRUE, FALSE]
-        if not self.terms_by_sort.get(sort):
-            # every sort is non-empty: a universal over a sort without ground terms is
-            # instantiated with one arbitrary element
-            self._register_term(Var(f"some!{sort.name}", sort), 0)
-            if sort.is_set:
-                self.set_atoms.append(self.terms_by_sort[sort][0])
         return [t for t in self.terms_by_sort.get(sort, ()) if self.gen[t] <= g]
+
+    def _inhabit(self, var: Term) -> None:
+        """Every sort is non-empty: a variable without any candidate term is instantiated with
+        one arbitrary element (one per integer class, one per other sort)."""
+        sort = var.sort
+        if sort is INT:
+            some = Var(f"some!Int!{var.payload}", INT)
+            self._register_term(some, 0)
+            self.int_classes.add(Eq(some, var))
+            return
+        some = Var(f"some!{sort.name}", sort)
+        if some not in self.gen:
+            self._register_term(some, 0)
+            if sort.is_set:
+                self.set_atoms.append(some)
 
     def instantiate_round(self, g: int) -> int:
         self._round = g
@@ -290,10 +351,13 @@ class Reducer:
         changed = True
         while changed:
             changed = False
+            starved: list[Term] = []
             for idx in range(len(self.clauses)):
                 clause = self.clauses[idx]
-                pools = [self._candidates(v.sort, g) for v in clause.vars]
+                pools = [self._candidates_for(clause, v, g) for v in clause.vars]
                 if any(not p for p in pools):
+                    starved.extend(v for v, p in zip(clause.vars, pools, strict=True)
+                                   if not p and not self._candidates(v, g))
                     continue
                 done = self.done[idx]
                 patterns = self._patterns(clause) if self._final else ()
@@ -318,6 +382,10 @@ class Reducer:
                     self._instantiate(clause, combo, g)
                     added += 1
                     changed = True
+            if not changed and starved:
+                for v in starved:
+                    self._inhabit(v)
+                changed = True
         return added
 
     def _patterns(self, clause: Clause) -> tuple[Term, ...]:
@@ -735,9 +803,14 @@ class Reduction:
         return self.final_layer.queries()
 
 
-def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH,
-                   encoding: str = "auto") -> Reduction:
-    """The quantifier-free reduction of ``formula`` (checked for satisfiability)."""
+def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
+                   triggers: bool = False, max_instances: int = 200_000) -> Reduction:
+    """The quantifier-free reduction of ``formula`` (checked for satisfiability).
+
+    ``triggers`` restricts the instances of clauses with several variables to terms seen at the
+    variables' argument positions (:meth:`Reducer.triggers`): far fewer instances, enough for most
+    proofs, too few for some models."""
     if formula.sort is not BOOL:
         raise UnsupportedError(f"expected a formula, found a term of sort {formula.sort}")
-    return Reducer(formula, depth=depth, encoding=encoding).run()
+    return Reducer(formula, depth=depth, encoding=encoding, triggers=triggers,
+                   max_instances=max_instances).run()
