@@ -136,6 +136,10 @@ class CompiledModel:
     round_invariants: Mapping[str, Term]
     locals: Mapping[str, LocalInfo] = field(repr=False)
     symbols: Symbols = field(repr=False, compare=False)
+    #: the source line of each specification string: ``(attribute, key) -> line``, e.g.
+    #: ``("invariants", 0)``, ``("safety", "agreement")``, ``("round_invariants", "Report")``
+    spec_lines: Mapping[tuple[str, object], int] = field(default_factory=dict, repr=False,
+                                                         compare=False)
 
     def round_of(self, r: int) -> RoundRelation:
         """The relation of round number ``r`` (``rounds[r % k]``)."""
@@ -439,7 +443,7 @@ class _Compiler:
                                  f"{model.__name__} ({', '.join(round_names)})")
             rinv[name] = specs.attr("round_invariants", name, text)
         return CompiledModel(model, sig, init, init_wf, tuple(rounds), faults, safety,
-                             invariants, rinv, syms.locals, syms)
+                             invariants, rinv, syms.locals, syms, dict(specs.lines_of))
 
     def compile_init(self, syms: Symbols) -> tuple[Term, Term]:
         model = self.model
@@ -582,6 +586,7 @@ class _SpecCompiler:
         self.nodes: dict[tuple[str, object], ast.AST] = {}
         self.attr_lines: dict[str, int] = {}
         self.lines: tuple[str, ...] = ()
+        self.lines_of: dict[tuple[str, object], int] = {}
         self.line_off = self.col_off = 0
         try:
             lines, start = inspect.getsourcelines(comp.model)
@@ -630,6 +635,8 @@ class _SpecCompiler:
     def attr(self, attr: str, key: object, text: Any) -> Term:
         label = f"{attr}[{key!r}]" if not isinstance(key, int) else f"{attr}[{key}]"
         src = self.source(attr, key, label)
+        if src.line is not None:
+            self.lines_of[(attr, key)] = src.line
         if not isinstance(text, str):
             raise CompileError(f"{label} must be a formula string, found {type(text).__name__}",
                                file=src.file, line=src.line)

@@ -13,6 +13,7 @@ and interprets the answer:
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -48,19 +49,38 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     formula, and a sat answer is always validated.
     """
     start = time.perf_counter()
-    if triggers is not None:
+    if triggers is not None or depth is not None:
         return _attempt(formula, backend, encoding, depth, timeout, isolate, small_model,
-                        triggers)
-    first = _attempt(formula, backend, encoding, depth, timeout, isolate, small_model, True)
-    if first.answer is not Answer.UNKNOWN or not first.stats.get("incomplete"):
-        return first
-    remaining = timeout - (time.perf_counter() - start)
-    if remaining <= 0.05:
-        return first
-    try:
-        return _attempt(formula, backend, encoding, depth, remaining, isolate, small_model, False)
-    except UnsupportedError:
-        return first  # the full instantiation is too large: the first attempt's answer stands
+                        True if triggers is None else triggers)
+    # iterative deepening: cheap reductions first (each one is sound on its own)
+    best: CheckResult | None = None
+    for d, trig in ATTEMPTS:
+        remaining = timeout - (time.perf_counter() - start)
+        if remaining <= 0.05:
+            break
+        try:
+            res = _attempt(formula, backend, encoding, d, remaining, isolate, small_model, trig)
+        except UnsupportedError as e:
+            if best is None:
+                best = _unknown(backend, start, f"{e}")
+            continue
+        res.stats["attempt"] = f"depth {d}" + (", triggers" if trig else "")
+        res = replace(res, seconds=time.perf_counter() - start)
+        if res.answer is not Answer.UNKNOWN:
+            return res
+        best = res
+        if not res.stats.get("incomplete"):
+            break  # the solver itself gave up: a larger reduction will not help
+    assert best is not None or timeout <= 0.05
+    return best if best is not None else _unknown(backend, start, "no time left")
+
+
+#: (instantiation depth, triggers) of the successive attempts of ``check``
+ATTEMPTS = ((0, True), (1, True), (1, False))
+
+
+def _unknown(backend: str, start: float, reason: str) -> CheckResult:
+    return CheckResult(Answer.UNKNOWN, backend, time.perf_counter() - start, None, reason)
 
 
 def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, timeout: float,
@@ -71,7 +91,7 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
 
     start = time.perf_counter()
     reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
-                               encoding=encoding, triggers=triggers)
+                               encoding=encoding, triggers=triggers, deadline=start + timeout)
     plan = plan_queries(reduction)
     reduce_seconds = time.perf_counter() - start
     stats = dict(reduction.stats)
@@ -114,8 +134,6 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
                       f", but {e}; the answer is not trusted without validation")
     structure = _complete_domains(formula, model.structure)
     if structure is not model.structure:
-        from dataclasses import replace
-
         model = replace(model, structure=structure)
     verdict, why = validate(formula, model.structure)
     if verdict:

@@ -26,6 +26,7 @@ in general, so ``sat`` is only a candidate: :mod:`logic.decide` validates the de
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,7 +125,8 @@ class Reducer:
     """Builds the quantifier-free reduction of one formula. Use :func:`reduce_formula`."""
 
     def __init__(self, formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
-                 max_instances: int = 200_000, triggers: bool = False) -> None:
+                 max_instances: int = 200_000, triggers: bool = False,
+                 deadline: float | None = None) -> None:
         from logic.compat import pysmt_env
 
         if encoding not in ("auto", "full", "sparse"):
@@ -135,6 +137,7 @@ class Reducer:
         self.encoding = encoding
         self.max_instances = max_instances
         self.use_triggers = triggers
+        self.deadline = deadline
         self.env = pysmt_env()
         self.mgr = self.env.formula_manager
         self.clauses: list[Clause] = []
@@ -374,6 +377,11 @@ class Reducer:
                         self.stats.dropped_instances += 1
                         self.stats.skipped_uncovered += 1
                         continue
+                    if self.deadline is not None and len(self.instances) % 256 == 0 and \
+                            time.perf_counter() > self.deadline:
+                        raise UnsupportedError(
+                            f"the reduction ran out of time after {len(self.instances)} "
+                            f"quantifier instances (instantiation depth {self.depth})")
                     if len(self.instances) >= self.max_instances:
                         raise UnsupportedError(
                             f"more than {self.max_instances} quantifier instances: the formula "
@@ -804,7 +812,8 @@ class Reduction:
 
 
 def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
-                   triggers: bool = False, max_instances: int = 200_000) -> Reduction:
+                   triggers: bool = False, max_instances: int = 200_000,
+                   deadline: float | None = None) -> Reduction:
     """The quantifier-free reduction of ``formula`` (checked for satisfiability).
 
     ``triggers`` restricts the instances of clauses with several variables to terms seen at the
@@ -813,4 +822,4 @@ def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str =
     if formula.sort is not BOOL:
         raise UnsupportedError(f"expected a formula, found a term of sort {formula.sort}")
     return Reducer(formula, depth=depth, encoding=encoding, triggers=triggers,
-                   max_instances=max_instances).run()
+                   max_instances=max_instances, deadline=deadline).run()

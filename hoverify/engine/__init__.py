@@ -1,0 +1,1 @@
+"""The proof engine: verification conditions, their discharge, and counterexample replay."""

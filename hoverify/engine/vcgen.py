@@ -1,0 +1,202 @@
+"""Verification conditions of a compiled model (DESIGN.md, "The proof engine").
+
+For a phase of rounds ``R_0 .. R_{k-1}`` with HO safety predicates ``S_j``, invariants ``I``
+(the conjunction of the model's ``invariants``) and round invariants ``RI_j`` (``round_invariants``,
+holding *after* round ``R_j``), the boundary before round ``j`` carries
+
+    B_0 = I          B_j = I ∧ RI_{j-1}   (0 < j < k; ``RI_{j-1}`` omitted if absent)
+
+and the VCs are
+
+* **initiation**, per invariant: ``Init ∧ init(x) = x ⇒ I_i``;
+* **consecution**, per round ``j`` and per conjunct of ``B_{j+1 mod k}``:
+  ``B_j ∧ S_j ∧ F ∧ TR_j ⇒ goal'`` where ``F`` is the fault model's assumption and ``goal'`` is the
+  goal over the post-state (locals primed, ``r`` and ``phase`` advanced);
+* **properties**: a state property ``I ⇒ P``; a two-state property (one that mentions ``old``) is
+  checked over every round: ``B_j ∧ S_j ∧ F ∧ TR_j ⇒ P[old := pre, now := post]``.
+
+Each VC is checked by refuting ``hypotheses ∧ ¬goal``: unsat proves it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from hoverify.compiler import CompiledModel, RoundRelation
+from logic.sorts import BOOL, FunctionSymbol
+from logic.terms import (
+    TRUE,
+    Add,
+    And,
+    App,
+    Eq,
+    Forall,
+    Iff,
+    IntConst,
+    Not,
+    Op,
+    Term,
+    Var,
+    conjuncts,
+    rebuild,
+    substitute,
+    symbols,
+)
+
+
+class VCKind(enum.Enum):
+    INITIATION = "initiation"
+    CONSECUTION = "consecution"
+    PROPERTY = "property"
+    TRANSITION_PROPERTY = "property over a round"
+
+
+@dataclass(frozen=True)
+class VC:
+    """One verification condition: ``hypotheses ⇒ goal``.
+
+    ``name`` is stable (baselines and ``--only`` use it); ``target`` is the invariant or property
+    it is about and ``target_line`` its line in ``file``; ``round`` the round it crosses (if any).
+    """
+
+    name: str
+    kind: VCKind
+    hypotheses: tuple[Term, ...]
+    goal: Term
+    target: str
+    file: str
+    target_line: int | None
+    round: RoundRelation | None = None
+
+    @cached_property
+    def negation(self) -> Term:
+        """The formula whose unsatisfiability proves the VC."""
+        return And(*self.hypotheses, Not(self.goal))
+
+    @property
+    def round_name(self) -> str | None:
+        return self.round.name if self.round is not None else None
+
+
+def rename_symbols(t: Term, mapping: Mapping[FunctionSymbol, FunctionSymbol],
+                   memo: dict[Term, Term] | None = None) -> Term:
+    """``t`` with every application of a key of ``mapping`` replaced by its value."""
+    memo = {} if memo is None else memo
+    hit = memo.get(t)
+    if hit is not None:
+        return hit
+    args = tuple(rename_symbols(a, mapping, memo) for a in t.args)
+    if t.op is Op.APP and t.payload in mapping:
+        out = App(mapping[t.payload], *args)
+    else:
+        out = t if args == t.args else rebuild(t, args)
+    memo[t] = out
+    return out
+
+
+class VCGenerator:
+    """Builds the VCs of one compiled model."""
+
+    def __init__(self, cm: CompiledModel) -> None:
+        self.cm = cm
+        syms = cm.symbols
+        state: list[FunctionSymbol] = []
+        for info in cm.locals.values():
+            state.append(info.sym)
+            if info.def_sym is not None:
+                state.append(info.def_sym)
+        if syms.crashed is not None:
+            state.append(syms.crashed)
+        self.state = tuple(state)
+        self.k = len(cm.rounds)
+        self.file = cm.rounds[0].file if cm.rounds else "<model>"
+
+    # ---- state copies ------------------------------------------------------------------------
+    def primed(self, t: Term, j: int) -> Term:
+        """``t`` over the state after round ``j``: locals primed, ``r``, ``phase`` advanced."""
+        t = rename_symbols(t, {s: s.versioned("next") for s in self.state})
+        syms = self.cm.symbols
+        phase_after = Add(syms.phase, IntConst(1)) if j == self.k - 1 else syms.phase
+        return substitute(t, {syms.r: Add(syms.r, IntConst(1)), syms.phase: phase_after})
+
+    def two_state(self, t: Term, j: int) -> Term:
+        """A two-state formula over a transition: ``old`` is the pre-state, the rest the post."""
+        post = self.primed(t, j)
+        return rename_symbols(post, {s.versioned("old"): s for s in self.state})
+
+    def init_link(self) -> Term:
+        """``init(x) = x`` for every local: the initial copy of the state."""
+        parts = []
+        for s in self.state:
+            if not s.domain:
+                continue
+            p = Var("p", s.domain[0])
+            now, first = App(s, p), App(s.versioned("init"), p)
+            parts.append(Forall(p, Iff(now, first) if s.codomain is BOOL else Eq(now, first)))
+        return And(*parts)
+
+    # ---- the VCs -------------------------------------------------------------------------------
+    def boundary(self, j: int) -> list[tuple[str, int | None, Term]]:
+        """The goals that hold before round ``j``: ``(target, line, formula)``."""
+        cm = self.cm
+        goals = [(f"invariant[{i}]", cm.spec_lines.get(("invariants", i)), inv)
+                 for i, inv in enumerate(cm.invariants)]
+        if 0 < j < self.k:
+            prev = cm.rounds[j - 1].name
+            ri = cm.round_invariants.get(prev)
+            if ri is not None:
+                goals.append((f"round_invariants[{prev}]",
+                              cm.spec_lines.get(("round_invariants", prev)), ri))
+        return goals
+
+    def transition(self, j: int) -> tuple[Term, ...]:
+        rr = self.cm.rounds[j]
+        hyps = [g for _, _, g in self.boundary(j)]
+        if rr.safety is not None:
+            hyps.append(rr.safety)
+        if self.cm.faults is not None:
+            hyps.append(self.cm.faults)
+        hyps.append(rr.relation)
+        return tuple(hyps)
+
+    def generate(self) -> list[VC]:
+        cm = self.cm
+        vcs: list[VC] = []
+        init_hyps = (cm.init, self.init_link())
+        for target, line, inv in self.boundary(0):
+            vcs.append(VC(f"{target} initiation", VCKind.INITIATION, init_hyps, inv, target,
+                          self.file, line))
+        for j, rr in enumerate(cm.rounds):
+            hyps = self.transition(j)
+            for target, line, goal in self.boundary((j + 1) % self.k):
+                vcs.append(VC(f"{target} {rr.name}", VCKind.CONSECUTION, hyps,
+                              self.primed(goal, j), target, self.file, line, rr))
+        invs = tuple(cm.invariants)
+        for name, prop in cm.safety.items():
+            line = cm.spec_lines.get(("safety", name))
+            target = f"safety[{name!r}]"
+            if any(s.version == "old" for s in symbols(prop)):
+                for j, rr in enumerate(cm.rounds):
+                    vcs.append(VC(f"{name} {rr.name}", VCKind.TRANSITION_PROPERTY,
+                                  self.transition(j), self.two_state(prop, j), target, self.file,
+                                  line, rr))
+            else:
+                vcs.append(VC(name, VCKind.PROPERTY, invs, prop, target, self.file, line))
+        return vcs
+
+
+def generate(cm: CompiledModel) -> list[VC]:
+    """The VCs of ``cm``, in a stable order: initiation, consecution by round, properties."""
+    return VCGenerator(cm).generate()
+
+
+def split_goal(goal: Term) -> list[Term]:
+    """The conjuncts of ``goal`` (each can be proved on its own)."""
+    parts = conjuncts(goal)
+    return parts if parts else [TRUE]
+
+
+__all__ = ["VC", "VCKind", "VCGenerator", "generate", "rename_symbols", "split_goal"]
