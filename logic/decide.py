@@ -13,8 +13,8 @@ and interprets the answer:
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from logic.errors import LogicError, UnsupportedError

@@ -59,6 +59,7 @@ FNode = Any
 DEFAULT_DEPTH = 1
 FAMILY_ATOMS = 6    # the largest family of set atoms decomposed exactly on the side (64 regions)
 MAX_FAMILIES = 48
+MAX_LAYER_ATOMS = 64  # beyond this a layer's constraints grow too large to be worth building
 UNUSABLE = 1 << 30  # the generation of terms too deeply nested to instantiate with
 
 
@@ -448,6 +449,11 @@ class Reducer:
     def build_layer(self, g: int, final: bool) -> Layer:
         named = list(self.terms_by_sort.get(PROC, ()))
         atoms = list(self.set_atoms)
+        if len(atoms) > MAX_LAYER_ATOMS:
+            raise UnsupportedError(
+                f"{len(atoms)} sets to decompose into Venn regions after instantiation round {g} "
+                f"(at most {MAX_LAYER_ATOMS}): the formula is too large for instantiation depth "
+                f"{self.depth}")
         atom_set = set(atoms)
         cards = [c for c in self.cards if _atoms_of(c.args[0]) <= atom_set]
         assumed = {c: self.card_use.get(c, ZERO) for c in cards}

@@ -76,7 +76,9 @@ def test_bad_input_exits_3_with_a_location(tmp_path: Path, capsys: pytest.Captur
     assert where in err and "Traceback" not in err + out
 
 
-def test_missing_file_and_model_file_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_and_mixed_inputs_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(["check", "no/such/file.hol"], capsys)[0] == 3
-    code, _, err = _run(["check", str(ROOT / "models" / "otr.py")], capsys)
-    assert code == 3 and "proof engine" in err
+    code, _, err = _run(["check", str(ROOT / "models" / "otr.py"), "x.hol"], capsys)
+    assert code == 3 and "not both" in err
+    code, _, err = _run(["check", "no/such/model.py"], capsys)
+    assert code == 3 and "no such model file" in err

@@ -1,142 +1,157 @@
-"""``hoverify check FILE...``: decide the goals of cardinality-logic problem files (``.hol``).
+"""``hoverify check MODEL...``: prove a model's safety VCs (and ``FILE.hol`` problem files).
 
-Each goal is a claim: ``prove`` (the formula is valid), ``unsat`` or ``sat``. One line per goal
-with its verdict, time and backend, then a summary. A refuted claim shows the validated
-counter-model. Exit code: 0 every claim established, 1 some claim refuted, 2 some claim undecided
-(unknown, timeout, solver error) and none refuted, 3 input error.
+Arguments are model files (``.py``), folders (their ``*.py`` models) or problem files (``.hol``,
+see :mod:`hoverify.commands.check_hol`). For each model: one line per VC with its verdict, time
+and backend, the located diagnostics and the confirmed counterexample of each refuted VC, the
+reason of each unknown one, then a summary.
 
-(Model files ``.py`` are checked by the proof engine, which is not part of this release yet.)
+Exit code: 0 every VC proved; 1 some VC refuted with a counterexample confirmed by running the
+model's code; 2 some VC unknown (timeout, solver unknown, a reduction too large, a backend
+disagreement) and none refuted; 3 input error. ``--baseline`` adds: a VC the baseline records as
+proved and that is no longer proved is a failure (exit 2 unless something is refuted).
 """
 
 from __future__ import annotations
 
 import argparse
-import enum
+import json
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 from hoverify.cli import EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN
 
 
-class Outcome(enum.IntEnum):
-    ESTABLISHED = 0
-    UNKNOWN = 1
-    REFUTED = 2
-
-
-@dataclass(frozen=True)
-class GoalReport:
-    source: str
-    line: int
-    kind: str
-    name: str
-    outcome: Outcome
-    answer: str
-    seconds: float
-    backend: str
-    detail: str
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="problem files (.hol)")
-    p.add_argument("--backend", default="z3", choices=("z3", "cvc5", "yices"),
-                   help="SMT backend (default: z3)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per goal (default 30)")
-    p.add_argument("--depth", type=int, default=None,
-                   help="quantifier instantiation depth bound (default 1)")
+    p.add_argument("files", nargs="+", metavar="MODEL",
+                   help="model files (.py), folders of models, or problem files (.hol)")
+    p.add_argument("--backend", default="z3",
+                   choices=("z3", "cvc5", "yices", "portfolio", "cross-check"),
+                   help="SMT backend; portfolio: the first definitive answer of z3, cvc5, yices "
+                        "wins; cross-check: all three must agree (default: z3)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per VC (default 30)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="VCs checked in parallel")
+    p.add_argument("--only", metavar="PATTERN",
+                   help="only VCs (or goals) whose name matches PATTERN (glob or substring)")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not fill the cache")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON report (schema 'hoverify-check', version 1) instead of text")
+    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per VC)")
+    p.add_argument("--smtlib", metavar="DIR", help="write each reduced VC as DIR/<model>/<vc>.smt2")
+    p.add_argument("--record", metavar="DIR", help="write a proof baseline per model into DIR")
+    p.add_argument("--baseline", metavar="DIR",
+                   help="compare with the baselines in DIR: fail if a proved VC is no longer "
+                        "proved, report VCs more than twice as slow")
+    p.add_argument("--depth", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--encoding", default="auto", choices=("auto", "full", "sparse"),
-                   help="Venn region encoding (default: auto)")
-    p.add_argument("--only", metavar="PATTERN", help="only goals whose name contains PATTERN")
+                   help="Venn region encoding for problem files (default: auto)")
     p.add_argument("--show-reduction", action="store_true",
-                   help="print each goal's reduction summary and instance log")
-
-
-def _color(text: str, code: str) -> str:
-    if sys.stdout.isatty():
-        return f"\033[{code}m{text}\033[0m"
-    return text
-
-
-_LABEL = {Outcome.ESTABLISHED: ("proved", "32"), Outcome.REFUTED: ("REFUTED", "31"),
-          Outcome.UNKNOWN: ("unknown", "33")}
+                   help="problem files: print each goal's reduction and instance log")
 
 
 def run(args: argparse.Namespace) -> int:
-    from logic import LogicError, check
-    from logic.parser import parse_problem
-    from logic.result import Answer
-    from logic.terms import Not
+    from hoverify.engine.runner import model_files
 
-    problems = []
-    for name in args.files:
-        path = Path(name)
-        if path.suffix == ".py":
-            print(f"error: {name}: proving a model file needs the proof engine, which is not in "
-                  f"this release yet; run it with `hoverify simulate {name}` or search it with "
-                  f"`hoverify explore {name}`, and check cardinality facts in a .hol file",
-                  file=sys.stderr)
-            return EXIT_INPUT
+    hol = [f for f in args.files if f.endswith(".hol")]
+    models = [f for f in args.files if not f.endswith(".hol")]
+    if hol and models:
+        print("error: give either problem files (.hol) or models, not both", file=sys.stderr)
+        return EXIT_INPUT
+    if hol:
+        from hoverify.commands.check_hol import run as run_hol
+
+        return run_hol(args, hol)
+    if args.jobs < 1 or args.timeout <= 0:
+        print("error: --jobs must be at least 1 and --timeout positive", file=sys.stderr)
+        return EXIT_INPUT
+    files = model_files(models)
+    if not files:
+        print(f"error: no model files in {', '.join(models)}", file=sys.stderr)
+        return EXIT_INPUT
+    return _check_models(args, files)
+
+
+def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
+    from hoverify.engine.render import exit_code, render_model, render_summary
+    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.errors import HoverifyError
+    from hoverify.loader import load_and_compile
+
+    opts = Options(backend=args.backend, timeout=args.timeout, jobs=args.jobs, only=args.only,
+                   cache=not args.no_cache)
+    out: TextIO = sys.stdout
+    text = not args.json
+    tty = out.isatty() and text
+    reports = []
+    start = time.perf_counter()
+    for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            print(f"error: cannot read {name}: {e}", file=sys.stderr)
-            return EXIT_INPUT
-        try:
-            problems.append((name, parse_problem(text, source=name)))
-        except LogicError as e:
+            _, cm = load_and_compile(path)
+        except HoverifyError as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_INPUT
-    reports: list[GoalReport] = []
-    start = time.perf_counter()
-    for name, problem in problems:
-        print(name)
-        for goal in problem.goals:
-            if args.only and args.only not in goal.name:
-                continue
-            formula = Not(goal.formula) if goal.kind == "prove" else goal.formula
-            try:
-                res = check(formula, backend=args.backend, timeout=args.timeout,
-                            depth=args.depth, encoding=args.encoding, small_model=True)
-            except LogicError as e:
-                print(f"error: {e}", file=sys.stderr)
-                return EXIT_INPUT
-            expected = Answer.SAT if goal.kind == "sat" else Answer.UNSAT
-            if res.answer is Answer.UNKNOWN:
-                outcome, detail = Outcome.UNKNOWN, res.reason or ""
-            elif res.answer is expected:
-                outcome = Outcome.ESTABLISHED
-                detail = res.model.describe() if res.model is not None else ""
-            else:
-                outcome = Outcome.REFUTED
-                detail = (res.model.describe() if res.model is not None
-                          else "the formula is unsatisfiable")
-            report = GoalReport(name, goal.location.line, goal.kind, goal.name, outcome,
-                                str(res.answer), res.seconds, res.backend, detail)
-            reports.append(report)
-            label, code = _LABEL[outcome]
-            if goal.kind == "sat" and outcome is Outcome.ESTABLISHED:
-                label = "sat"
-            print(f"  {_color(f'{label:<8}', code)} {goal.kind:<6} {goal.name:<32} "
-                  f"{res.seconds:7.3f}s  {res.backend}")
-            if outcome is not Outcome.ESTABLISHED or (goal.kind == "sat" and detail):
-                for line in detail.splitlines():
-                    print(f"      {line}")
-                if outcome is Outcome.REFUTED:
-                    print(f"      at {goal.location}")
-            if args.show_reduction and res.reduction is not None:
-                for line in res.reduction.describe().splitlines():
-                    print(f"      | {line}")
-                for line in res.reduction.instance_log().splitlines():
-                    print(f"      | {line}")
-    counts = {o: sum(1 for r in reports if r.outcome is o) for o in Outcome}
+        progress = _Progress(sys.stderr) if tty else None
+        report = check_compiled(cm, str(path), opts, progress)
+        if progress is not None:
+            progress.clear()
+        reports.append(report)
+        if text:
+            out.write(render_model(report, color=tty))
+            out.flush()
+    code = exit_code(reports)
+    regressions: list[str] = []
+    if args.baseline:
+        from hoverify.engine.baseline import compare
+
+        for report in reports:
+            regressions.extend(compare(Path(args.baseline), report))
+        if any(r.startswith("REGRESSION") for r in regressions) and code == EXIT_OK:
+            code = EXIT_UNKNOWN
+    if args.record:
+        from hoverify.engine.baseline import record
+
+        for report in reports:
+            record(Path(args.record), report)
+    if args.junit:
+        from hoverify.engine.render import junit_xml
+
+        Path(args.junit).write_text(junit_xml(reports), encoding="utf-8")
+    if args.smtlib:
+        from hoverify.engine.render import write_smtlib
+
+        for path, report in zip(files, reports, strict=True):
+            write_smtlib(Path(args.smtlib), path, report)
     total = time.perf_counter() - start
-    print(f"{len(reports)} goals: {counts[Outcome.ESTABLISHED]} established, "
-          f"{counts[Outcome.REFUTED]} refuted, {counts[Outcome.UNKNOWN]} unknown "
-          f"({total:.2f} s)")
-    if counts[Outcome.REFUTED]:
-        return EXIT_REFUTED
-    if counts[Outcome.UNKNOWN]:
-        return EXIT_UNKNOWN
-    return EXIT_OK
+    if text:
+        for line in regressions:
+            out.write(line + "\n")
+        out.write(render_summary(reports, total, color=tty))
+    else:
+        from hoverify.engine.render import json_report
+
+        doc: dict[str, Any] = json_report(reports, total, code)
+        doc["baseline"] = regressions
+        json.dump(doc, out, indent=2)
+        out.write("\n")
+    return code
+
+
+class _Progress:
+    """A transient status line on a terminal: ``[3/11] invariant[0] Exchange``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.done = 0
+
+    def __call__(self, result: Any) -> None:
+        self.done += 1
+        self.stream.write(f"\r\033[K  [{self.done}] {result.name}: {result.status}")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r\033[K")
+        self.stream.flush()
+
+
+__all__ = ["add_arguments", "run", "EXIT_OK", "EXIT_REFUTED", "EXIT_UNKNOWN", "EXIT_INPUT"]

@@ -1,0 +1,118 @@
+"""Discharging one VC: the decision procedure on one or more backends, then replay.
+
+* ``proved`` only on an unsat answer of the reduction (which over-approximates the VC);
+* a sat answer comes with a model already validated against the VC's formula by the evaluator
+  (:mod:`logic.decide`); it is then replayed through the model's own code
+  (:mod:`hoverify.engine.replay`) and the VC is ``refuted`` only if the replay confirms it;
+* anything else (solver unknown, timeout, crash, a reduction too large, an unconfirmed model) is
+  ``unknown`` with the reason.
+
+Backends: ``z3``, ``cvc5``, ``yices``; ``portfolio`` tries them in that order and the first
+definitive answer wins; ``cross-check`` asks all three and reports a disagreement between two
+definitive answers as an ``error``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from hoverify.compiler import CompiledModel
+from hoverify.engine.results import Counterexample, Status, VCResult
+from hoverify.engine.vcgen import VC, VCKind
+from logic.errors import LogicError
+from logic.result import Answer, CheckResult
+
+BACKENDS = ("z3", "cvc5", "yices")
+MODES = (*BACKENDS, "portfolio", "cross-check")
+
+
+def _decide(vc: VC, backend: str, timeout: float) -> CheckResult:
+    from logic.decide import check
+
+    try:
+        return check(vc.negation, backend=backend, timeout=timeout, small_model=True)
+    except LogicError as e:
+        return CheckResult(Answer.UNKNOWN, backend, 0.0, None,
+                           f"the decision procedure cannot handle this VC: {e}")
+
+
+def _stats(res: CheckResult) -> dict[str, Any]:
+    st = res.stats
+    out = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt") if k in st}
+    return out
+
+
+def _replay(cm: CompiledModel, vc: VC, res: CheckResult) -> tuple[bool, str, Counterexample]:
+    from hoverify.engine.cti import cti_json, render_cti
+    from hoverify.engine.replay import replay_initial, replay_state, replay_transition
+
+    assert res.model is not None
+    structure = res.model.structure
+    if vc.kind is VCKind.INITIATION:
+        rep = replay_initial(cm, structure, vc.negation)
+    elif vc.kind is VCKind.PROPERTY:
+        rep = replay_state(cm, structure, vc.negation)
+    else:
+        rep = replay_transition(cm, structure, vc.negation)
+    cex = Counterexample(render_cti(cm, rep, res.model), cti_json(cm, rep, res.model))
+    return rep.confirmed, rep.reason, cex
+
+
+def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float) -> VCResult:
+    start = time.perf_counter()
+    res = _decide(vc, backend, timeout)
+    base = dict(name=vc.name, kind=vc.kind, backend=backend, file=vc.file, target=vc.target,
+                target_line=vc.target_line, round_name=vc.round_name,
+                round_line=vc.round.line if vc.round is not None else None, stats=_stats(res))
+    if res.answer is Answer.UNSAT:
+        return VCResult(status=Status.PROVED, seconds=time.perf_counter() - start, **base)
+    if res.answer is Answer.UNKNOWN:
+        return VCResult(status=Status.UNKNOWN, seconds=time.perf_counter() - start,
+                        reason=res.reason, **base)
+    confirmed, why, cex = _replay(cm, vc, res)
+    seconds = time.perf_counter() - start
+    if confirmed:
+        return VCResult(status=Status.REFUTED, seconds=seconds, counterexample=cex, **base)
+    return VCResult(status=Status.UNKNOWN, seconds=seconds,
+                    reason=f"the solver's counterexample is not confirmed by running the model's "
+                           f"code: {why}", **base)
+
+
+def discharge(cm: CompiledModel, vc: VC, mode: str = "z3", timeout: float = 30.0) -> VCResult:
+    """Decide ``vc`` with the backend or mode ``mode`` (see the module docstring)."""
+    if mode in BACKENDS:
+        return _one(cm, vc, mode, timeout)
+    start = time.perf_counter()
+    results: list[VCResult] = []
+    for backend in BACKENDS:
+        left = timeout - (time.perf_counter() - start) if mode == "portfolio" else timeout
+        if left <= 0.05:
+            break
+        r = _one(cm, vc, backend, left)
+        results.append(r)
+        if mode == "portfolio" and r.status is not Status.UNKNOWN:
+            return replace(r, seconds=time.perf_counter() - start, backend=f"portfolio:{backend}")
+    seconds = time.perf_counter() - start
+    if mode == "portfolio":
+        last = results[-1] if results else _one(cm, vc, BACKENDS[0], 0.1)
+        reasons = "; ".join(f"{r.backend}: {r.reason}" for r in results)
+        return replace(last, seconds=seconds, backend="portfolio", reason=reasons)
+    definitive = {r.backend: r.status for r in results if r.status is not Status.UNKNOWN}
+    if len(set(definitive.values())) > 1:
+        told = ", ".join(f"{b} says {s}" for b, s in definitive.items())
+        return replace(results[0], status=Status.ERROR, seconds=seconds, counterexample=None,
+                       backend="cross-check",
+                       reason=f"the backends disagree ({told}): this is a bug in hoverify or a "
+                              f"solver; please report it with `hoverify check --smtlib DIR`")
+    if any(r.status is Status.UNKNOWN for r in results):
+        unknown = [r for r in results if r.status is Status.UNKNOWN]
+        return replace(unknown[0], status=Status.UNKNOWN, seconds=seconds, counterexample=None,
+                       backend="cross-check",
+                       reason="not every backend decided it: " + "; ".join(
+                           f"{r.backend}: {r.reason}" for r in unknown))
+    return replace(results[0], seconds=seconds, backend="cross-check")
+
+
+__all__ = ["BACKENDS", "MODES", "discharge"]

@@ -1,0 +1,188 @@
+"""Checking models: VC generation, the cache, parallel discharge, one report per model."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from hoverify.compiler import CompiledModel
+from hoverify.engine.results import ModelReport, VCResult
+from hoverify.engine.vcgen import VC, generate
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to check: ``backend`` (a backend or ``portfolio``/``cross-check``), ``timeout`` per
+    VC in seconds, ``jobs`` VCs in parallel, ``only`` a name pattern, ``cache`` on or off."""
+
+    backend: str = "z3"
+    timeout: float = 30.0
+    jobs: int = 1
+    only: str | None = None
+    cache: bool = True
+
+
+Progress = Callable[[VCResult], None]
+
+
+def selected(vcs: list[VC], only: str | None) -> list[VC]:
+    """The VCs whose name matches ``only`` (a glob pattern, or a substring)."""
+    if not only:
+        return vcs
+    return [vc for vc in vcs if fnmatch.fnmatchcase(vc.name, only) or only in vc.name]
+
+
+#: the address-space limit of the process that discharges one VC
+MEMORY_LIMIT = 8 << 30
+
+
+def _child(conn: Any, cm: CompiledModel, vc: VC, opts: Options) -> None:
+    """Runs in a forked process: discharge ``vc`` and send the result (or the failure)."""
+    import resource
+
+    from hoverify.engine.discharge import discharge
+
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass
+    try:
+        conn.send(("ok", discharge(cm, vc, opts.backend, opts.timeout)))
+    except MemoryError:
+        conn.send(("fail", f"the decision procedure ran out of memory "
+                           f"({MEMORY_LIMIT >> 30} GiB) on this VC"))
+    except BaseException as e:  # noqa: BLE001 - reported as unknown, never as a verdict
+        conn.send(("fail", f"internal error while checking this VC: {type(e).__name__}: {e}"))
+    finally:
+        conn.close()
+
+
+def _failed(vc: VC, opts: Options, reason: str, seconds: float) -> VCResult:
+    from hoverify.engine.results import Status
+
+    return VCResult(name=vc.name, kind=vc.kind, status=Status.UNKNOWN, seconds=seconds,
+                    backend=opts.backend, file=vc.file, target=vc.target,
+                    target_line=vc.target_line, round_name=vc.round_name,
+                    round_line=vc.round.line if vc.round is not None else None, reason=reason)
+
+
+def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple[int, VCResult]]:
+    """Discharge each VC in its own forked process, ``opts.jobs`` at a time, each under a memory
+    limit and a hard deadline (twice the timeout plus 10 s: the procedure enforces the timeout
+    itself, this catches what it cannot). Yields results as they complete."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("fork")
+    pending = list(range(len(vcs)))[::-1]
+    running: dict[Any, tuple[int, Any, Any, float]] = {}  # conn -> (index, process, _, start)
+    hard = 2 * opts.timeout + 10.0
+    try:
+        while pending or running:
+            while pending and len(running) < opts.jobs:
+                i = pending.pop()
+                parent, child = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child, args=(child, cm, vcs[i], opts), daemon=True)
+                proc.start()
+                child.close()
+                running[parent] = (i, proc, None, time.perf_counter())
+            now = time.perf_counter()
+            next_deadline = min(st + hard for _, _, _, st in running.values())
+            ready = wait(list(running), timeout=max(0.0, next_deadline - now))
+            for conn in ready:
+                i, proc, _, st = running.pop(conn)
+                try:
+                    tag, value = conn.recv()
+                except (EOFError, OSError):
+                    tag, value = "fail", (f"the process checking this VC died "
+                                          f"(exit code {proc.exitcode}); out of memory?")
+                conn.close()
+                proc.join()
+                seconds = time.perf_counter() - st
+                yield i, value if tag == "ok" else _failed(vcs[i], opts, value, seconds)
+            now = time.perf_counter()
+            for conn, (i, proc, _, st) in list(running.items()):
+                if now - st > hard:
+                    proc.kill()
+                    proc.join()
+                    conn.close()
+                    del running[conn]
+                    yield i, _failed(vcs[i], opts, f"timed out: no answer after {hard:.0f} s",
+                                     now - st)
+    finally:
+        for conn, (_, proc, _, _) in running.items():
+            proc.kill()
+            proc.join()
+            conn.close()
+
+
+def check_compiled(cm: CompiledModel, file: str, opts: Options,
+                   progress: Progress | None = None) -> ModelReport:
+    """Check every (selected) VC of ``cm``; ``progress`` is called with each result."""
+    from hoverify.engine.cache import ResultCache, vc_key
+    from hoverify.engine.discharge import discharge
+
+    start = time.perf_counter()
+    vcs = selected(generate(cm), opts.only)
+    cache = ResultCache() if opts.cache else None
+    keys = [vc_key(vc, opts.backend) for vc in vcs]
+    results: dict[int, VCResult] = {}
+    todo: list[int] = []
+    for i, vc in enumerate(vcs):
+        hit = cache.get(keys[i], vc) if cache is not None else None
+        if hit is not None:
+            results[i] = hit
+            if progress is not None:
+                progress(hit)
+        else:
+            todo.append(i)
+
+    def done(i: int, r: VCResult) -> None:
+        r = replace(r, key=keys[i])
+        results[i] = r
+        if cache is not None:
+            cache.put(r)
+        if progress is not None:
+            progress(r)
+
+    if "fork" in _start_methods():
+        sub = [vcs[i] for i in todo]
+        for j, r in _isolated(cm, sub, opts):
+            done(todo[j], r)
+    else:  # no fork (not POSIX): in this process, one at a time
+        for i in todo:
+            done(i, discharge(cm, vcs[i], opts.backend, opts.timeout))
+    ordered = tuple(results[i] for i in range(len(vcs)))
+    return ModelReport(file, cm.model.__name__, ordered, time.perf_counter() - start)
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def model_files(paths: list[str]) -> list[Path]:
+    """The model files named by ``paths``: files as given, folders' ``*.py`` files sorted
+    (skipping ``__init__.py`` and private ``_*.py``)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.glob("*.py") if not f.name.startswith("_")))
+        else:
+            out.append(p)
+    return out
+
+
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+__all__ = ["Options", "check_compiled", "model_files", "selected", "default_jobs"]
