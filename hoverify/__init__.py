@@ -31,8 +31,17 @@ from hoverify.hopredicates import (
 
 __version__ = "0.1.0"
 
+
+def check(model: object, **options: object) -> object:
+    """Prove the safety VCs of a model (class or file path): see :func:`hoverify.engine.api.check`.
+    Imported lazily, so that ``import hoverify`` stays light."""
+    from hoverify.engine.api import check as _check
+
+    return _check(model, **options)  # type: ignore[arg-type]
+
+
 __all__ = [
-    "__version__",
+    "__version__", "check",
     "Algorithm", "Round", "Local", "Proc", "ValueType", "Exact",
     "broadcast", "send_to", "choose", "coin", "coord", "n", "r", "phase",
     "HoverifyError", "ModelError", "CompileError", "AdversaryError",

@@ -1,0 +1,36 @@
+"""The Python API of the proof engine: ``hoverify.check(model_or_path) -> ModelReport``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hoverify.engine.results import ModelReport
+
+
+def check(model: Any, *, backend: str = "z3", timeout: float = 30.0, jobs: int = 1,
+          only: str | None = None, cache: bool = True) -> ModelReport:
+    """Prove the safety VCs of ``model``: an ``Algorithm`` subclass, or the path of a model file.
+
+    Returns a :class:`~hoverify.engine.results.ModelReport` (it displays as a table in Jupyter);
+    raises a located :class:`~hoverify.errors.HoverifyError` if the model cannot be loaded or
+    compiled. ``backend``: ``z3``, ``cvc5``, ``yices``, ``portfolio`` or ``cross-check``.
+    """
+    from hoverify.compiler import compile_model
+    from hoverify.engine.discharge import MODES
+    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.loader import load_and_compile
+
+    if backend not in MODES:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(MODES)}")
+    if isinstance(model, (str, Path)):
+        _, cm = load_and_compile(model)
+        file = str(model)
+    else:
+        cm = compile_model(model)
+        file = cm.rounds[0].file if cm.rounds else "<model>"
+    opts = Options(backend=backend, timeout=timeout, jobs=jobs, only=only, cache=cache)
+    return check_compiled(cm, file, opts)
+
+
+__all__ = ["check"]
