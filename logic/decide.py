@@ -54,17 +54,19 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
                         True if triggers is None else triggers)
     # iterative deepening: cheap reductions first (each one is sound on its own)
     best: CheckResult | None = None
-    for d, trig in ATTEMPTS:
+    for d, trig, wit in ATTEMPTS:
         remaining = timeout - (time.perf_counter() - start)
         if remaining <= 0.05:
             break
         try:
-            res = _attempt(formula, backend, encoding, d, remaining, isolate, small_model, trig)
+            res = _attempt(formula, backend, encoding, d, remaining, isolate, small_model, trig,
+                           wit)
         except UnsupportedError as e:
             if best is None:
                 best = _unknown(backend, start, f"{e}")
             continue
-        res.stats["attempt"] = f"depth {d}" + (", triggers" if trig else "")
+        res.stats["attempt"] = f"depth {d}" + (", triggers" if trig else "") + (
+            "" if wit else ", no witness terms")
         res = replace(res, seconds=time.perf_counter() - start)
         if res.answer is not Answer.UNKNOWN:
             return res
@@ -75,8 +77,8 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     return best if best is not None else _unknown(backend, start, "no time left")
 
 
-#: (instantiation depth, triggers) of the successive attempts of ``check``
-ATTEMPTS = ((0, True), (1, True), (1, False))
+#: (instantiation depth, triggers, witness terms) of the successive attempts of ``check``
+ATTEMPTS = ((0, True, True), (2, True, False), (1, True, True), (1, False, True))
 
 
 def _unknown(backend: str, start: float, reason: str) -> CheckResult:
@@ -84,14 +86,16 @@ def _unknown(backend: str, start: float, reason: str) -> CheckResult:
 
 
 def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, timeout: float,
-             isolate: bool, small_model: bool, triggers: bool) -> CheckResult:
+             isolate: bool, small_model: bool, triggers: bool,
+             witness_terms: bool = True) -> CheckResult:
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
 
     start = time.perf_counter()
     reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
-                               encoding=encoding, triggers=triggers, deadline=start + timeout)
+                               encoding=encoding, triggers=triggers, deadline=start + timeout,
+                               witness_terms=witness_terms)
     plan = plan_queries(reduction)
     reduce_seconds = time.perf_counter() - start
     stats = dict(reduction.stats)

@@ -127,7 +127,7 @@ class Reducer:
 
     def __init__(self, formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
                  max_instances: int = 200_000, triggers: bool = False,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None, witness_terms: bool = True) -> None:
         from logic.compat import pysmt_env
 
         if encoding not in ("auto", "full", "sparse"):
@@ -139,6 +139,9 @@ class Reducer:
         self.max_instances = max_instances
         self.use_triggers = triggers
         self.deadline = deadline
+        # whether the witnesses of Venn regions are terms to instantiate with (without them,
+        # only the final layer is built and instantiation follows the input's terms alone)
+        self.witness_terms = witness_terms
         self.env = pysmt_env()
         self.mgr = self.env.formula_manager
         self.clauses: list[Clause] = []
@@ -307,13 +310,16 @@ class Reducer:
                 for s in subterms(clause.matrix):
                     if s.op is Op.APP and not is_skolem(s.payload):
                         found.update((s.payload, i) for i, a in enumerate(s.args) if a is var)
-            hit = frozenset(found)
+            # a clause that defines a successor state (x'(p) = ...) is triggered by the
+            # successor's terms only: its other applications are what it defines them from
+            post = {(f, i) for f, i in found if f.version == "next"}
+            hit = frozenset(post or found)
             self._triggers[key] = hit
         return hit
 
     def _candidates_for(self, clause: Clause, var: Term, g: int) -> list[Term]:
         pool = self._candidates(var, g)
-        if not self.use_triggers or len(clause.vars) < 2:
+        if not self.use_triggers:
             return pool
         trig = self.triggers(clause, var)
         if not trig:
@@ -462,7 +468,7 @@ class Reducer:
         witnesses = [Var(f"w!{g}!{j}", PROC) for j in range(plan.regions)]
         layer = build_layer(self, g, plan, atoms, cards, named, witnesses, final, assumed)
         for w in witnesses:
-            self._register_term(w, g + 1)
+            self._register_term(w, g + 1 if self.witness_terms else UNUSABLE)
         self.layers.append(layer)
         self.stats.layers.append(layer.describe())
         return layer
@@ -542,7 +548,8 @@ class Reducer:
             # witnesses only matter if some clause can be instantiated on a process
             last = g == self.depth or not any(
                 v.sort is PROC for c in self.clauses for v in c.vars)
-            self.build_layer(g, final=last)
+            if last or self.witness_terms:
+                self.build_layer(g, final=last)
             if last:
                 break
         self._final = True
@@ -819,7 +826,7 @@ class Reduction:
 
 def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
                    triggers: bool = False, max_instances: int = 200_000,
-                   deadline: float | None = None) -> Reduction:
+                   deadline: float | None = None, witness_terms: bool = True) -> Reduction:
     """The quantifier-free reduction of ``formula`` (checked for satisfiability).
 
     ``triggers`` restricts the instances of clauses with several variables to terms seen at the
@@ -828,4 +835,5 @@ def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str =
     if formula.sort is not BOOL:
         raise UnsupportedError(f"expected a formula, found a term of sort {formula.sort}")
     return Reducer(formula, depth=depth, encoding=encoding, triggers=triggers,
-                   max_instances=max_instances, deadline=deadline).run()
+                   max_instances=max_instances, deadline=deadline,
+                   witness_terms=witness_terms).run()
