@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from logic.errors import UnsupportedError
 from logic.sorts import BOOL, PROC, FunctionSymbol, Sort
 from logic.terms import (
+    BINDERS,
     FALSE,
     QUANTIFIERS,
     TRUE,
@@ -216,10 +217,30 @@ def _desugar(t: Term) -> Term:
     if op in QUANTIFIERS:
         return rebuild(t, (desugar(t.args[0]),))
     new_args = tuple(desugar(a) for a in t.args)
-    if op is Op.ITE and _has_quantifier(new_args[0]):
-        raise UnsupportedError("a quantifier inside the condition of a non-Boolean "
-                               "if-then-else is not supported; lift the condition out")
-    return t if new_args == t.args else rebuild(t, new_args)
+    out = t if new_args == t.args else rebuild(t, new_args)
+    if t.sort is BOOL and op is not Op.ITE:
+        # an atom over a term `if c then a else b` whose condition has a quantifier: the atom
+        # becomes `(c and atom[a]) or (not c and atom[b])`, so that c is normalized as a formula
+        ite = _quantified_ite(out)
+        if ite is not None:
+            c, a, b = ite.args
+            return desugar(Or(And(c, substitute(out, {ite: a})),
+                              And(Not(c), substitute(out, {ite: b}))))
+    return out
+
+
+def _quantified_ite(atom: Term) -> Term | None:
+    """A non-Boolean if-then-else of ``atom`` (outside binders) whose condition has a quantifier.
+    (One under a binder of ``atom`` is lifted when its own atom, inside the binder, is.)"""
+    stack = list(atom.args)
+    while stack:
+        s = stack.pop()
+        if s.op in BINDERS:
+            continue
+        if s.op is Op.ITE and s.sort is not BOOL and _has_quantifier(s.args[0]):
+            return s
+        stack.extend(s.args)
+    return None
 
 
 def _has_quantifier(t: Term) -> bool:
@@ -313,9 +334,37 @@ def _split(t: Term) -> list[Term]:
         size = 1
         for g in groups:
             size *= len(g)
-        if 1 < size <= _DISTRIBUTE_LIMIT:
+        if 1 < size <= max(_DISTRIBUTE_LIMIT, sum(len(g) for g in groups)):
             return [Or(list(choice)) for choice in itertools.product(*groups)]
+        complex_ = [i for i, a in enumerate(t.args) if len(groups[i]) > 1 or _has_forall(a)]
+        if len(complex_) > 1:
+            # definitional form: every complex disjunct but the largest gets a name,
+            # `A or B` becomes `b or B` and `not b or A` (equisatisfiable, b fresh); the
+            # variables of different disjuncts no longer multiply in one clause
+            keep = max(complex_, key=lambda i: len(groups[i]))
+            args: list[Term] = []
+            extra: list[Term] = []
+            for i, a in enumerate(t.args):
+                if i in complex_ and i != keep:
+                    fv = free_vars(a)
+                    b = _fresh_skolem("b", BOOL, tuple(sorted(fv, key=str)))
+                    args.append(b)
+                    extra.extend(_split(Or(Not(b), a)))
+                else:
+                    args.append(a)
+            return _split(Or(args)) + extra
     return [t]
+
+
+def _has_forall(t: Term) -> bool:
+    stack = [t]
+    while stack:
+        s = stack.pop()
+        if s.op is Op.FORALL:
+            return True
+        if s.op is Op.AND or s.op is Op.OR:
+            stack.extend(s.args)
+    return False
 
 
 def prepare(formula: Term, origin: str = "", scope: tuple[Term, ...] = ()) -> list[Clause]:
