@@ -140,6 +140,8 @@ class CompiledModel:
     #: ``("invariants", 0)``, ``("safety", "agreement")``, ``("round_invariants", "Report")``
     spec_lines: Mapping[tuple[str, object], int] = field(default_factory=dict, repr=False,
                                                          compare=False)
+    #: the file of the model class (where ``spec_lines`` point)
+    file: str = "<unknown>"
 
     def round_of(self, r: int) -> RoundRelation:
         """The relation of round number ``r`` (``rounds[r % k]``)."""
@@ -281,7 +283,10 @@ class _Compiler:
     def __init__(self, model: type[Algorithm]) -> None:
         self.model = model
         self.fresh = Fresh()
-        self.file = inspect.getsourcefile(model) or "<unknown>"
+        try:
+            self.file = inspect.getsourcefile(model) or "<unknown>"
+        except (OSError, TypeError):  # e.g. a class defined in a notebook cell
+            self.file = "<unknown>"
         try:
             self.class_line = inspect.getsourcelines(model)[1]
         except (OSError, TypeError):
@@ -443,7 +448,8 @@ class _Compiler:
                                  f"{model.__name__} ({', '.join(round_names)})")
             rinv[name] = specs.attr("round_invariants", name, text)
         return CompiledModel(model, sig, init, init_wf, tuple(rounds), faults, safety,
-                             invariants, rinv, syms.locals, syms, dict(specs.lines_of))
+                             invariants, rinv, syms.locals, syms, dict(specs.lines_of),
+                             self.file)
 
     def compile_init(self, syms: Symbols) -> tuple[Term, Term]:
         model = self.model

@@ -36,7 +36,7 @@ from typing import Any
 from logic.errors import LogicError, SortError, UnsupportedError
 from logic.sorts import PROC, FunctionSymbol, Sort, SortKind
 from logic.structure import Structure, Value
-from logic.terms import Op, Term, constant_value, free_vars, subterms
+from logic.terms import BINDERS, Op, Term, constant_value, free_vars, subterms
 
 __all__ = ["EvaluationError", "CompiledTerm", "check_structure", "compile_term", "evaluate",
            "holds"]
@@ -125,13 +125,65 @@ def _domain(t: Term, v: Term) -> _Domain:
             return dom
         return value_domain
     what = _binder_text(t)
+    generic = _is_generic(t.args[0], v)
 
     def int_domain(c: _Ctx) -> Iterable[Any]:
-        if c.int_range is None:
-            raise UnsupportedError(f"cannot evaluate the quantifier '{what}': a quantifier over "
-                                   f"Int needs a finite int_range")
-        return c.int_range
+        if c.int_range is not None:
+            return c.int_range
+        if generic:
+            return _active_ints(c)
+        raise UnsupportedError(f"cannot evaluate the quantifier '{what}': a quantifier over "
+                               f"Int needs a finite int_range")
     return int_domain
+
+
+def _is_generic(body: Term, v: Term) -> bool:
+    """Whether the integer variable ``v`` occurs in ``body`` only as one side of equations whose
+    other side is a function application not mentioning ``v``.
+
+    Then every atom with ``v`` is false for every value of ``v`` outside the integers the
+    structure mentions (the *active domain*: an application's value is in its table), so all
+    such values give ``body`` the same truth value and one fresh integer stands for them all:
+    the quantifier can be evaluated exactly over the active domain plus that one value.
+    """
+    stack: list[tuple[Term, Term | None]] = [(body, None)]
+    while stack:
+        node, parent = stack.pop()
+        if node is v:
+            if parent is None or parent.op is not Op.EQ:
+                return False
+            other = parent.args[1] if parent.args[0] is v else parent.args[0]
+            if other.op is not Op.APP or v in free_vars(other):
+                return False
+            continue
+        if node.op in BINDERS and v in node.bound_vars:
+            continue  # shadowed
+        stack.extend((a, node) for a in node.args)
+    return True
+
+
+def _active_ints(c: _Ctx) -> list[int]:
+    """The integers the structure (and the current bindings) mention, plus one more."""
+    found: set[int] = set()
+
+    def add(x: Any) -> None:
+        if type(x) is int:
+            found.add(x)
+        elif isinstance(x, tuple):
+            for y in x:
+                add(y)
+
+    for table in c.s.functions.values():
+        for args, res in table.items():
+            add(args)
+            add(res)
+    for x in c.constants.values():
+        add(x)
+    for x in c.env.values():
+        add(x)
+    for x in c.vals:
+        add(x)
+    return sorted(found) + [max(found, default=0) + 1]
 
 
 class _Compiler:

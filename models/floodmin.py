@@ -14,7 +14,8 @@ Safety properties: agreement, validity, irrevocability.
 
 Invariant (VMCAI'14): once a round without a new crash has passed, all live processes hold the
 same value (``|C| < r -> exists v. forall i. not (i in C) -> x(i) = v``); values stay initial
-values.
+values; decisions happen after round ``F`` and agree with the common value (needed for agreement:
+the VMCAI'14 invariant alone does not imply it).
 """
 
 from hoverify import Algorithm, CrashStop, Local, Round, broadcast, r
@@ -51,4 +52,6 @@ class FloodMin(Algorithm):
         "|C| < r -> exists v. forall i. not (i in C) -> x(i) = v",
         "forall i. exists j. x(i) = init(x)(j)",
         "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
+        f"(forall i. not decided(i)) or r > {F} and exists v. (forall i. not (i in C) -> x(i) = v)"
+        " and (forall i. decided(i) -> decision(i) = v)",
     ]

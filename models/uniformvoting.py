@@ -72,6 +72,7 @@ class UniformVoting(Algorithm):
         "(forall i. not decided(i)) or exists v. (forall i. x(i) = v)"
         " and (forall i. decided(i) -> decision(i) = v)",
         "forall i. exists j. x(i) = init(x)(j)",
+        "forall i. vote(i) != ? -> exists j. vote(i) = init(x)(j)",
     ]
     liveness = {
         "termination": "<> forall i. decided(i)",

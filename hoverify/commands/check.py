@@ -93,6 +93,12 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
             return EXIT_INPUT
         progress = _Progress(sys.stderr) if tty else None
         report = check_compiled(cm, str(path), opts, progress)
+        if not report.results:
+            why = (f"no VC of {report.model} matches --only {args.only!r}" if args.only else
+                   f"{report.model} declares no safety properties and no invariants: there is "
+                   f"nothing to prove; add `safety = {{...}}` and `invariants = [...]`")
+            print(f"error: {path}: {why}", file=sys.stderr)
+            return EXIT_INPUT
         if progress is not None:
             progress.clear()
         reports.append(report)

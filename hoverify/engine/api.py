@@ -28,7 +28,7 @@ def check(model: Any, *, backend: str = "z3", timeout: float = 30.0, jobs: int =
         file = str(model)
     else:
         cm = compile_model(model)
-        file = cm.rounds[0].file if cm.rounds else "<model>"
+        file = cm.file
     opts = Options(backend=backend, timeout=timeout, jobs=jobs, only=only, cache=cache)
     return check_compiled(cm, file, opts)
 

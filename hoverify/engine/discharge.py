@@ -60,6 +60,24 @@ def _replay(cm: CompiledModel, vc: VC, res: CheckResult) -> tuple[bool, str, Cou
     return rep.confirmed, rep.reason, cex
 
 
+def _sampled(cm: CompiledModel, vc: VC) -> Counterexample | None:
+    """A counterexample to induction found by running the model's code on random states (see
+    :mod:`hoverify.engine.sample`), confirmed by replay."""
+    from hoverify.engine.cti import cti_json, render_cti
+    from hoverify.engine.replay import replay_transition
+    from hoverify.engine.sample import search
+
+    structure = search(cm, vc)
+    if structure is None:
+        return None
+    rep = replay_transition(cm, structure, vc.negation)
+    if not rep.confirmed:
+        return None
+    text = "found by running the model's code on random small states\n" + render_cti(
+        cm, rep, None)
+    return Counterexample(text, {**cti_json(cm, rep, None), "found_by": "random states"})
+
+
 def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float) -> VCResult:
     start = time.perf_counter()
     res = _decide(vc, backend, timeout)
@@ -69,6 +87,10 @@ def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float) -> VCResult:
     if res.answer is Answer.UNSAT:
         return VCResult(status=Status.PROVED, seconds=time.perf_counter() - start, **base)
     if res.answer is Answer.UNKNOWN:
+        found = _sampled(cm, vc)
+        if found is not None:
+            return VCResult(status=Status.REFUTED, seconds=time.perf_counter() - start,
+                            counterexample=found, **base)
         return VCResult(status=Status.UNKNOWN, seconds=time.perf_counter() - start,
                         reason=res.reason, **base)
     confirmed, why, cex = _replay(cm, vc, res)

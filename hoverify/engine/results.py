@@ -32,6 +32,7 @@ REFUTED_WORDING = {
     VCKind.CONSECUTION: "not inductive",
     VCKind.PROPERTY: "not implied by the invariants",
     VCKind.TRANSITION_PROPERTY: "not implied by the invariants over this round",
+    VCKind.REACHABLE: "violated in a reachable state",
 }
 
 
@@ -90,6 +91,10 @@ class VCResult:
                           if k in self.stats},
         }
 
+    def _repr_html_(self) -> str:  # Jupyter: see hoverify.engine.notebook
+        from hoverify.engine.notebook import result_html
+        return result_html(self)
+
 
 @dataclass(frozen=True)
 class ModelReport:
@@ -109,6 +114,10 @@ class ModelReport:
         return {"file": self.file, "model": self.model, "status": str(self.status),
                 "seconds": round(self.seconds, 4), "error": self.error,
                 "vcs": [r.to_json() for r in self.results]}
+
+    def _repr_html_(self) -> str:  # Jupyter: see hoverify.engine.notebook
+        from hoverify.engine.notebook import report_html
+        return report_html(self)
 
 
 JSON_SCHEMA_VERSION = 1

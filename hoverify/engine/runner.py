@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hoverify.compiler import CompiledModel
-from hoverify.engine.results import ModelReport, VCResult
+from hoverify.engine.results import ModelReport, Status, VCResult
 from hoverify.engine.vcgen import VC, generate
 
 
@@ -25,6 +25,7 @@ class Options:
     jobs: int = 1
     only: str | None = None
     cache: bool = True
+    search: bool = True  # look for a reachable violation when something is not proved
 
 
 Progress = Callable[[VCResult], None]
@@ -160,6 +161,16 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
         for i in todo:
             done(i, discharge(cm, vcs[i], opts.backend, opts.timeout))
     ordered = tuple(results[i] for i in range(len(vcs)))
+    if Path(file).resolve() == Path(cm.file).resolve():
+        ordered = tuple(replace(r, file=file) for r in ordered)  # the path as the user gave it
+    if opts.search and any(r.status is not Status.PROVED for r in ordered):
+        from hoverify.engine.falsify import search
+
+        found = search(cm.model, file, opts.backend)
+        if found is not None:
+            ordered += (found,)
+            if progress is not None:
+                progress(found)
     return ModelReport(file, cm.model.__name__, ordered, time.perf_counter() - start)
 
 

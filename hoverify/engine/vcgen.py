@@ -52,6 +52,7 @@ class VCKind(enum.Enum):
     CONSECUTION = "consecution"
     PROPERTY = "property"
     TRANSITION_PROPERTY = "property over a round"
+    REACHABLE = "reachable violation"  # not a VC: a run found by the bounded search
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class VCGenerator:
             state.append(syms.crashed)
         self.state = tuple(state)
         self.k = len(cm.rounds)
-        self.file = cm.rounds[0].file if cm.rounds else "<model>"
+        self.file = cm.file
 
     # ---- state copies ------------------------------------------------------------------------
     def primed(self, t: Term, j: int) -> Term:

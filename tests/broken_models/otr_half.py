@@ -25,3 +25,16 @@ class OneThirdRuleHalf(Algorithm):
                     p.decide(p.x)
 
     properties = ("agreement", "validity", "irrevocability")
+    safety = {
+        "agreement": "forall i, j. decided(i) and decided(j) -> decision(i) = decision(j)",
+        "validity": "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
+        "irrevocability":
+            "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
+    }
+    # One-Third Rule's invariants with the thresholds of this variant: not inductive
+    invariants = [
+        "(forall i. not decided(i)) or exists v. |{i | x(i) = v}| > n/2"
+        " and (forall i. decided(i) -> decision(i) = v)",
+        "forall i. exists j. x(i) = init(x)(j)",
+        "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
+    ]
