@@ -97,6 +97,8 @@ class LastVoting(Algorithm):
         " and (forall i. ready(i) -> vote(i) = v)"
         " and (forall i. ts(i) = phase -> commit(coord(phase)))",
         "forall i. exists j. x(i) = init(x)(j)",
+        "forall i. vote(i) != ? -> exists j. vote(i) = init(x)(j)",
+        "forall i. commit(i) -> vote(i) != ?",
     ]
     liveness = {
         "termination": "<> forall i. decided(i)",
