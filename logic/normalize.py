@@ -32,11 +32,13 @@ from logic.terms import (
     And,
     App,
     Card,
+    Comprehension,
     Diff,
     Eq,
     Exists,
     Forall,
     IntConst,
+    Inter,
     Ite,
     Member,
     Not,
@@ -48,6 +50,7 @@ from logic.terms import (
     free_vars,
     rebuild,
     substitute,
+    subterms,
 )
 
 
@@ -136,11 +139,44 @@ def _card_of(s: Term) -> Term:
     return Card(_desugar_set(s))
 
 
+def _split_comprehension(q: Term, body: Term) -> Term:
+    """``{q | A(q) and B(q)}`` as ``{q | A(q)} ∩ {q | B(q)}``, and ``{q | q in S and B(q)}`` as
+    ``S ∩ {q | B(q)}``: the same sets, as intersections of fewer, more often shared atoms
+    (``{q in HO(p) | x(q) = v}`` for many ``p`` and ``v`` becomes ``HO(p) ∩ {q | x(q) = v}``)."""
+    if body.op is not Op.AND:
+        return _canonical_comprehension(q, body)
+    parts: list[Term] = []
+    for c in body.args:
+        if c.op is Op.MEMBER and c.args[0] is q and q not in free_vars(c.args[1]):
+            parts.append(c.args[1])
+        else:
+            parts.append(_canonical_comprehension(q, c))
+    out = parts[0]
+    for p in parts[1:]:
+        out = Inter(out, p)
+    return out
+
+
+def _canonical_comprehension(q: Term, body: Term) -> Term:
+    """``{q | body}`` with its bound variable renamed canonically (``{i | x(i) = v}`` and
+    ``{j | x(j) = v}`` become one atom). The name ``c!h`` depends on the height ``h`` of the
+    comprehensions nested in ``body`` (already canonical), so it is never captured by nor
+    captures another comprehension's variable; generated names are not in the notation."""
+    height = 0
+    for t in subterms(body):
+        if t.op is Op.COMPREHENSION and str(t.payload.payload).startswith("c!"):
+            height = max(height, int(str(t.payload.payload)[2:]))
+    c = Var(f"c!{height + 1}", q.sort)
+    if c is q:
+        return Comprehension(q, body)
+    return Comprehension(c, substitute(body, {q: c}))
+
+
 def _desugar_set(s: Term) -> Term:
     """A set expression with its comprehension bodies desugared and no if-then-else inside."""
     op = s.op
     if op is Op.COMPREHENSION:
-        return rebuild(s, (desugar(s.args[0]),))
+        return _split_comprehension(s.payload, desugar(s.args[0]))
     if op in (Op.UNION, Op.INTER, Op.DIFF):
         return rebuild(s, tuple(_desugar_set(a) for a in s.args))
     if op is Op.ITE:
