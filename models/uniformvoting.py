@@ -73,6 +73,8 @@ class UniformVoting(Algorithm):
         " and (forall i. decided(i) -> decision(i) = v)",
         "forall i. exists j. x(i) = init(x)(j)",
         "forall i. vote(i) != ? -> exists j. vote(i) = init(x)(j)",
+        # votes are reset at the end of every phase (without it, invariant 0 is not inductive)
+        "forall i. r = 2*phase -> vote(i) = ?",
     ]
     liveness = {
         "termination": "<> forall i. decided(i)",
