@@ -9,7 +9,9 @@ so comparisons with an optional operand are rewritten as in the executor:
 * ``x(i) = ?`` becomes ``not x_def(i)`` (``!=`` its negation);
 * ``a = b`` with an optional side ``a`` is ``(¬a_def ∧ ¬b_def) ∨ (a_def ∧ b_def ∧ a = b)`` (so
   ``decision(i) = v`` for a bound ``v`` implies ``decision(i) != ?``);
-* ``<``, ``<=``, ``>``, ``>=`` use the payload order (``?`` below every value).
+* ``<``, ``<=``, ``>``, ``>=`` use the payload order (``?`` below every value);
+* an optional Boolean local used as a formula, ``decision(i)``, is ``decision_def(i) ∧
+  decision(i)`` (``None`` is false, as in Python).
 
 An optional local inside arithmetic denotes its raw value (meaningless where it is ``?``). ``?``
 anywhere but as an operand of ``=``/``!=`` with an optional local is an error.
@@ -28,11 +30,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hoverify.compile_expr import LocalInfo
-from hoverify.compile_values import Val, eq, le, lt, mk_not
+from hoverify.compile_values import Val, eq, le, lt, mk_and, mk_not
 from hoverify.errors import CompileError
 from logic.errors import LogicError
 from logic.parser import parse
 from logic.signature import Signature
+from logic.sorts import BOOL
 from logic.terms import App, Op, Term, free_vars, rebuild
 
 _POOL = [chr(c) for c in range(0x4E00, 0x4E00 + 4096)]
@@ -214,6 +217,12 @@ class _Rewriter:
             if op is Op.GT:
                 return lt(xb, xa)
             return le(xb, xa)
+        if op is Op.APP and t.sort is BOOL:
+            ov = self.optional(t)
+            if ov is not None:
+                # an optional Boolean local as a formula: Python's truth of its value (None is
+                # false), not the raw value the logic keeps for an undefined local
+                return mk_and(ov.defined, t)
         return self.rebuild(t)
 
     def rebuild(self, t: Term) -> Term:

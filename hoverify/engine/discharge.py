@@ -48,8 +48,10 @@ def _replay(cm: CompiledModel, vc: VC, res: CheckResult) -> tuple[bool, str, Cou
     from hoverify.engine.cti import cti_json, render_cti
     from hoverify.engine.replay import replay_initial, replay_state, replay_transition
 
+    from hoverify.engine.canon import canonical_processes
+
     assert res.model is not None
-    structure = res.model.structure
+    structure = canonical_processes(cm, res.model.structure)
     if vc.kind is VCKind.INITIATION:
         rep = replay_initial(cm, structure, vc.negation)
     elif vc.kind is VCKind.PROPERTY:
