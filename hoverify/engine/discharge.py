@@ -45,10 +45,9 @@ def _stats(res: CheckResult) -> dict[str, Any]:
 
 
 def _replay(cm: CompiledModel, vc: VC, res: CheckResult) -> tuple[bool, str, Counterexample]:
+    from hoverify.engine.canon import canonical_processes
     from hoverify.engine.cti import cti_json, render_cti
     from hoverify.engine.replay import replay_initial, replay_state, replay_transition
-
-    from hoverify.engine.canon import canonical_processes
 
     assert res.model is not None
     structure = canonical_processes(cm, res.model.structure)
