@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 from hoverify.errors import HoverifyError
 
@@ -75,6 +76,8 @@ class HOSets:
         """The HO graph: nodes ``0..n-1``, an edge ``q -> p`` iff ``q in HO(p)`` (cached)."""
         g = self._graph
         if g is None:
+            import networkx as nx  # lazily: it costs 0.15 s to import
+
             g = nx.DiGraph()
             g.add_nodes_from(range(self.n))
             g.add_edges_from((q, p) for p, m in enumerate(self.masks) for q in bits(m))
