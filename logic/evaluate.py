@@ -139,7 +139,7 @@ def _domain(t: Term, v: Term) -> _Domain:
 
 def _is_generic(body: Term, v: Term) -> bool:
     """Whether the integer variable ``v`` occurs in ``body`` only as one side of equations whose
-    other side is a function application not mentioning ``v``.
+    other side is a function application (or an if-then-else of them) not mentioning ``v``.
 
     Then every atom with ``v`` is false for every value of ``v`` outside the integers the
     structure mentions (the *active domain*: an application's value is in its table), so all
@@ -153,13 +153,21 @@ def _is_generic(body: Term, v: Term) -> bool:
             if parent is None or parent.op is not Op.EQ:
                 return False
             other = parent.args[1] if parent.args[0] is v else parent.args[0]
-            if other.op is not Op.APP or v in free_vars(other):
+            if v in free_vars(other) or not _tabulated(other):
                 return False
             continue
         if node.op in BINDERS and v in node.bound_vars:
             continue  # shadowed
         stack.extend((a, node) for a in node.args)
     return True
+
+
+def _tabulated(t: Term) -> bool:
+    """Whether every value of ``t`` is a value of some table: an application, or an if-then-else
+    of such terms."""
+    if t.op is Op.APP:
+        return True
+    return t.op is Op.ITE and _tabulated(t.args[1]) and _tabulated(t.args[2])
 
 
 def _active_ints(c: _Ctx) -> list[int]:
