@@ -614,3 +614,42 @@ def test_check_structure_prefers_env() -> None:
     with pytest.raises(EvaluationError):
         check_structure(Eq(P[0], P[0]), s)
     check_structure(Eq(P[0], P[0]), s, {P[0]: 1})
+
+
+# ---- integer quantifiers over the active domain -------------------------------------------------
+
+def _x_structure(values: list[int]) -> tuple[Any, Structure]:
+    from logic.parser import parse
+    from logic.signature import Signature
+
+    x = FunctionSymbol("x", (PROC,), INT)
+    sig = Signature.build(functions=[x])
+    s = Structure(len(values), {}, {x: {(p,): v for p, v in enumerate(values)}}, {})
+    return (lambda text: parse(text, sig)), s
+
+
+@pytest.mark.parametrize(("values", "text", "expected"), [
+    ([1, 1, 2], "exists v: Int. |{i | x(i) = v}| > n/2", True),
+    ([1, 2, 3], "exists v: Int. |{i | x(i) = v}| > n/2", False),
+    ([1, 2, 3], "forall v: Int. |{i | x(i) = v}| <= 1", True),
+    ([1, 1, 3], "forall v: Int. |{i | x(i) = v}| <= 1", False),
+    # a value nobody holds: the fresh value outside the active domain stands for it
+    ([1, 2, 3], "exists v: Int. |{i | x(i) = v}| = 0", True),
+    ([1, 2, 3], "forall v: Int. exists i. x(i) = v", False),
+    ([1, 2], "forall v: Int. (exists i. x(i) = v) -> |{i | x(i) = v}| = 1", True),
+])
+def test_generic_integer_quantifiers_are_evaluated_exactly(values: list[int], text: str,
+                                                          expected: bool) -> None:
+    parse, s = _x_structure(values)
+    assert holds(parse(text), s) is expected
+
+
+@pytest.mark.parametrize("text", [
+    "forall v: Int. v < 5 or |{i | x(i) = v}| = 0",   # ordering: not generic
+    "exists v: Int. forall i. x(i) = v + 1",          # arithmetic on v: not generic
+    "forall v: Int. forall w: Int. v = w",            # two bound integers compared
+])
+def test_non_generic_integer_quantifiers_still_need_a_range(text: str) -> None:
+    parse, s = _x_structure([1, 2])
+    with pytest.raises(UnsupportedError):
+        holds(parse(text), s)
