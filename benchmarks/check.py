@@ -1,0 +1,174 @@
+"""Benchmark of the proof engine: ``python benchmarks/check.py [--runs 5] [--models ...]``.
+
+For every model and backend: the median over ``--runs`` cold-cache runs of
+``hoverify.check(path, backend=b, cache=False)`` timed end to end in this process (VC generation,
+reduction, solving, replay, the bounded search), the verdicts, the number of VCs and the largest
+reduced VC (by set atoms, then regions, then quantifier instances, from the results' ``stats``).
+Then, per model (first backend), the warm-cache time: a run that fills a fresh cache directory,
+then the timed run that reads it (``unknown`` is never cached, so a model with unknown VCs stays
+slow warm). Then the time from the start of ``hoverify check models/lastvoting.py`` (a new
+process) to its first VC line on stdout. The LastVoting cold median (z3) is printed last.
+
+The user's cache is never touched: every run uses ``cache=False`` or a temporary
+``HOVERIFY_CACHE_DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+VC_LINE = re.compile(r"^  \S.*\s\d+\.\d+s\s")
+
+
+@dataclass
+class Row:
+    model: str
+    backend: str
+    times: list[float] = field(default_factory=list)
+    vcs: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    largest: tuple[int, int, int] = (0, 0, 0)
+    largest_vc: str = ""
+    warm: float | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def _largest(report: Any) -> tuple[tuple[int, int, int], str]:
+    best, name = (0, 0, 0), ""
+    for r in report.results:
+        st = r.stats or {}
+        size = (int(st.get("set_atoms", 0)), int(st.get("regions", 0)),
+                int(st.get("instances", 0)))
+        if size > best:
+            best, name = size, r.name
+    return best, name
+
+
+def _model_paths(names: list[str] | None) -> list[Path]:
+    if not names:
+        return sorted(p for p in MODELS.glob("*.py") if not p.name.startswith("_"))
+    out = []
+    for name in names:
+        p = Path(name)
+        out.append(p if p.suffix == ".py" else MODELS / f"{name}.py")
+    return out
+
+
+def _cold(path: Path, backend: str, timeout: float, runs: int) -> Row:
+    import hoverify
+
+    row = Row(path.stem, backend)
+    for _ in range(runs):
+        start = time.perf_counter()
+        report = hoverify.check(path, backend=backend, timeout=timeout, cache=False)
+        row.times.append(time.perf_counter() - start)
+    row.vcs = sum(1 for r in report.results if r.backend != "explorer")
+    row.verdicts = Counter(str(r.status) for r in report.results)
+    row.largest, row.largest_vc = _largest(report)
+    return row
+
+
+def _warm(path: Path, backend: str, timeout: float) -> float:
+    import hoverify
+
+    old = os.environ.get("HOVERIFY_CACHE_DIR")
+    with tempfile.TemporaryDirectory(prefix="hoverify-bench-") as cache:
+        os.environ["HOVERIFY_CACHE_DIR"] = cache
+        try:
+            hoverify.check(path, backend=backend, timeout=timeout, cache=True)
+            start = time.perf_counter()
+            hoverify.check(path, backend=backend, timeout=timeout, cache=True)
+            return time.perf_counter() - start
+        finally:
+            if old is None:
+                del os.environ["HOVERIFY_CACHE_DIR"]
+            else:
+                os.environ["HOVERIFY_CACHE_DIR"] = old
+
+
+def first_result(path: Path, timeout: float) -> tuple[float | None, str]:
+    """Seconds from starting ``hoverify check PATH --no-cache`` to its first VC line."""
+    with tempfile.TemporaryDirectory(prefix="hoverify-bench-") as cache:
+        env = {**os.environ, "HOVERIFY_CACHE_DIR": cache, "PYTHONUNBUFFERED": "1"}
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hoverify.cli", "check", "--no-cache", "--timeout",
+             str(timeout), str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True)
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if VC_LINE.match(line):
+                    return time.perf_counter() - start, line.strip()
+            return None, ""
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5, help="cold runs per model and backend")
+    ap.add_argument("--models", nargs="*", help="model names (models/NAME.py) or paths")
+    ap.add_argument("--backends", nargs="*", default=["z3"],
+                    help="backends or modes (z3 cvc5 yices portfolio cross-check)")
+    ap.add_argument("--timeout", type=float, default=30.0, help="seconds per VC")
+    ap.add_argument("--no-warm", action="store_true", help="skip the warm-cache runs")
+    ap.add_argument("--no-first", action="store_true",
+                    help="skip the time to the first VC result of hoverify check")
+    args = ap.parse_args(argv)
+
+    paths = _model_paths(args.models)
+    rows: list[Row] = []
+    for path in paths:
+        for b in args.backends:
+            row = _cold(path, b, args.timeout, args.runs)
+            if not args.no_warm and b == args.backends[0]:
+                row.warm = _warm(path, b, args.timeout)
+            rows.append(row)
+            print(f"  {row.model} {b}: cold median {row.median:.3f} s", file=sys.stderr,
+                  flush=True)
+
+    head = (f"{'model':<16}{'backend':<13}{'VCs':>4}  {'verdicts':<34}{'cold median':>12}"
+            f"{'min':>9}{'warm':>9}  largest reduced VC (atoms/regions/instances)")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        verdicts = ", ".join(f"{v} {k}" for k, v in sorted(r.verdicts.items()))
+        warm = f"{r.warm:.3f}" if r.warm is not None else "-"
+        atoms, regions, inst = r.largest
+        print(f"{r.model:<16}{r.backend:<13}{r.vcs:>4}  {verdicts:<34}{r.median:>11.3f}s"
+              f"{min(r.times):>8.3f}s{warm:>8}s  {atoms}/{regions}/{inst} {r.largest_vc}")
+    for b in args.backends:
+        total = sum(r.median for r in rows if r.backend == b)
+        print(f"all {len(paths)} models, {b}: {total:.3f} s (sum of cold medians)")
+
+    lv = ROOT / "models" / "lastvoting.py"
+    if not args.no_first and lv.exists():
+        seconds, line = first_result(lv, args.timeout)
+        shown = f"{seconds:.3f} s ({line})" if seconds is not None else "no VC line"
+        print(f"hoverify check models/lastvoting.py: first VC result after {shown}")
+    last = [r for r in rows if r.model == "lastvoting" and r.backend == "z3"]
+    if last:
+        print(f"LastVoting cold median (z3): {last[0].median:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

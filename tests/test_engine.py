@@ -1,0 +1,403 @@
+"""The proof engine through ``hoverify check`` and ``hoverify.check``: golden reports, exit codes,
+JUnit, SMT-LIB, baselines, the cache, backends, ``--only`` and ``--jobs``.
+
+Test-only models (``tests/engine_models/``): ``flood_max.py`` (every VC proved) and
+``ping_wrong.py`` (an invariant false initially and a property it does not imply: two confirmed
+counterexamples with n = 1, so the golden output does not depend on the solver's choices).
+
+Every test runs with ``HOVERIFY_CACHE_DIR`` in a temporary folder: the user's cache is never read
+or written. The assertions hold whatever the decision procedure proves on hard VCs: an unknown is
+forced with a timeout of 0.01 s, never expected from a real timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hoverify
+from hoverify.cli import main
+from hoverify.engine.results import Status
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+PROVED = "tests/engine_models/flood_max.py"     # relative to ROOT (tests chdir there)
+REFUTED = "tests/engine_models/ping_wrong.py"
+HARD = "models/otr.py"
+HARD_VC = "invariant[0] Exchange"                # unknown (or proved) with a real timeout
+TINY = "0.01"                                    # a timeout no VC of HARD is decided in
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private cache and ROOT as the working directory (stable relative paths in reports)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HOVERIFY_CACHE_DIR", str(cache))
+    monkeypatch.chdir(ROOT)
+    return cache
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    code, out, _ = _run([*args, "--json"], capsys)
+    doc = json.loads(out)
+    assert doc["schema"] == "hoverify-check" and doc["version"] == 1
+    assert doc["exit_code"] == code
+    return code, doc
+
+
+def _vcs(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [vc for m in doc["models"] for vc in m["vcs"]]
+
+
+def _verdicts(doc: dict[str, Any]) -> dict[str, str]:
+    return {vc["name"]: vc["status"] for vc in _vcs(doc)}
+
+
+def _cache_entries(cache: Path) -> list[Path]:
+    return sorted(cache.rglob("*.json")) if cache.exists() else []
+
+
+# ---- golden reports ------------------------------------------------------------------------------
+def _mask_text(text: str) -> str:
+    """Times masked in place: the columns keep their widths (the padding is part of the golden)."""
+    text = text.replace(str(ROOT) + os.sep, "")
+    text = re.sub(r"\(\d+\.\d+ s\)", "(<T> s)", text)
+    return re.sub(r" *\d+\.\d+s\b", lambda m: "<T>s".rjust(len(m.group())), text)
+
+
+def _mask_json(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        out = {}
+        for k, v in doc.items():
+            if k == "seconds":
+                assert isinstance(v, (int, float)) and v >= 0
+                out[k] = "<T>"
+            elif k == "key":
+                assert re.fullmatch(r"[0-9a-f]{64}", v), v
+                out[k] = "<sha256>"
+            elif k == "reduction":  # its size is the decision procedure's business
+                assert all(isinstance(x, int) and x >= 0 for x in v.values()), v
+                out[k] = sorted(v)
+            else:
+                out[k] = _mask_json(v)
+        return out
+    if isinstance(doc, list):
+        return [_mask_json(x) for x in doc]
+    if isinstance(doc, str):
+        return doc.replace(str(ROOT) + os.sep, "")
+    return doc
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if not path.exists():  # pragma: no cover - written once, then reviewed and committed
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("model, code, golden", [
+    (PROVED, 0, "check_proved"),
+    (REFUTED, 1, "check_model_refuted"),
+])
+def test_golden_text(model: str, code: int, golden: str,
+                     capsys: pytest.CaptureFixture[str]) -> None:
+    got, out, err = _run(["--no-cache", model], capsys)
+    assert got == code, out + err
+    _golden(f"{golden}.txt", _mask_text(out))
+
+
+@pytest.mark.parametrize("model, code, golden", [
+    (PROVED, 0, "check_proved"),
+    (REFUTED, 1, "check_model_refuted"),
+])
+def test_golden_json(model: str, code: int, golden: str,
+                     capsys: pytest.CaptureFixture[str]) -> None:
+    got, doc = _json(["--no-cache", model], capsys)
+    assert got == code
+    for vc in _vcs(doc):
+        if vc["status"] == "refuted":
+            assert vc["counterexample"]["confirmed"] is True
+        else:
+            assert vc["counterexample"] is None
+    _golden(f"{golden}.json", json.dumps(_mask_json(doc), indent=2) + "\n")
+
+
+# ---- exit codes ---------------------------------------------------------------------------------
+def _subprocess(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HOVERIFY_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-m", "hoverify.cli", "check", *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_exit_codes_of_the_command(_isolated: Path) -> None:
+    """The real command, in its own process: 0, 1, 2, 3, and never a traceback."""
+    for args, code in [
+        ([PROVED], 0),
+        ([REFUTED], 1),
+        (["--timeout", TINY, "--only", HARD_VC, HARD], 2),
+        (["no/such/model.py"], 3),
+        (["tests/malformed_models/syntax_error.py"], 3),
+        (["--jobs", "0", PROVED], 3),
+    ]:
+        proc = _subprocess(*args, cache=_isolated)
+        assert proc.returncode == code, (args, proc.stdout, proc.stderr)
+        assert "Traceback" not in proc.stdout + proc.stderr, args
+        if code == 3:
+            assert proc.stderr.startswith("error: ") and proc.stdout == ""
+
+
+def test_unknown_is_exit_2_never_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["--timeout", TINY, "--only", HARD_VC, HARD], capsys)
+    assert code == 2
+    assert re.search(rf"UNKNOWN +{re.escape(HARD_VC)} ", out)
+    assert "reason: " in out and "1 VCs: 0 proved, 0 refuted, 1 unknown" in out
+    code, doc = _json(["--timeout", TINY, "--only", HARD_VC, HARD], capsys)
+    assert code == 2 and _verdicts(doc) == {HARD_VC: "unknown"}
+    assert doc["summary"]["unknown"] == 1 and doc["models"][0]["status"] == "unknown"
+
+
+def test_a_refutation_wins_over_an_unknown(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(["--no-cache", REFUTED, "--only", "quiet"], capsys)
+    assert code == 1 and _verdicts(doc) == {"quiet": "refuted"}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "tests" / "malformed_models").glob("*.py")),
+                         ids=lambda p: p.stem)
+def test_malformed_model_is_an_input_error(path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(["--no-cache", str(path.relative_to(ROOT))], capsys)
+    assert code == 3
+    assert out == ""
+    assert err.startswith("error: ") and path.name in err
+
+
+@pytest.mark.parametrize("args", [
+    ["no/such/model.py"],
+    ["--jobs", "0", PROVED],
+    ["--timeout", "0", PROVED],
+    [PROVED, "no/such/model.py"],
+])
+def test_input_errors_exit_3(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(args, capsys)
+    assert code == 3 and err.startswith("error: ")
+
+
+# ---- JUnit, SMT-LIB -----------------------------------------------------------------------------
+def test_junit_has_a_test_case_per_vc(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    junit = tmp_path / "report.xml"
+    code, doc = _json(["--no-cache", "--junit", str(junit), PROVED, REFUTED], capsys)
+    assert code == 1
+    cases = _junit_cases(junit)
+    assert [(m, n) for m, n, _ in cases] == [(m["file"], vc["name"]) for m in doc["models"]
+                                             for vc in m["vcs"]]
+    expected = {"proved": None, "refuted": "failure", "unknown": "error", "error": "error"}
+    assert [tag for _, _, tag in cases] == [expected[vc["status"]] for vc in _vcs(doc)]
+    assert "failure" in [tag for _, _, tag in cases]
+
+    junit2 = tmp_path / "unknown.xml"
+    code, doc = _json(["--timeout", TINY, "--only", HARD_VC, "--junit", str(junit2), HARD],
+                      capsys)
+    assert code == 2
+    assert [tag for _, _, tag in _junit_cases(junit2)] == ["error"]
+
+
+def _junit_cases(path: Path) -> list[tuple[str, str, str | None]]:
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    out = []
+    for suite in root.findall("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests", "-1")) == len(cases)
+        assert int(suite.get("failures", "-1")) == sum(c.find("failure") is not None
+                                                       for c in cases)
+        assert int(suite.get("errors", "-1")) == sum(c.find("error") is not None for c in cases)
+        for c in cases:
+            children = [x.tag for x in c]
+            assert len(children) <= 1
+            out.append((c.get("classname", ""), c.get("name", ""),
+                        children[0] if children else None))
+    return out
+
+
+def test_smtlib_files_are_accepted_by_z3(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    z3 = pytest.importorskip("z3")
+    out_dir = tmp_path / "smt"
+    code, doc = _json(["--no-cache", "--smtlib", str(out_dir), PROVED, REFUTED], capsys)
+    assert code == 1
+    for m in doc["models"]:
+        folder = out_dir / Path(m["file"]).stem
+        files = sorted(folder.glob("*.smt2"))
+        assert len(files) == len(m["vcs"])
+        for vc in m["vcs"]:
+            path = folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", vc["name"]).strip("_") + ".smt2")
+            assert path in files, (path, files)
+            solver = z3.Solver()
+            solver.add(z3.parse_smt2_file(str(path)))
+            answer = solver.check()
+            # the reduction over-approximates the VC's negation: unsat proves it; a refuted VC
+            # was refuted through a model of this very reduction
+            if vc["status"] == "proved":
+                assert answer == z3.unsat, path.name
+            elif vc["status"] == "refuted":
+                assert answer == z3.sat, path.name
+
+
+# ---- baselines ----------------------------------------------------------------------------------
+def test_record_then_baseline_round_trip(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    proofs = tmp_path / "proofs"
+    code, _, _ = _run(["--no-cache", "--record", str(proofs), PROVED], capsys)
+    assert code == 0
+    doc = json.loads((proofs / "flood_max.json").read_text(encoding="utf-8"))
+    assert doc["schema"] == "hoverify-baseline" and doc["model"] == "FloodMax"
+    assert {e["status"] for e in doc["vcs"]} == {"proved"} and len(doc["vcs"]) == 5
+    code, out, _ = _run(["--no-cache", "--baseline", str(proofs), PROVED], capsys)
+    assert code == 0
+    assert "REGRESSION" not in out and "changed" not in out
+
+
+def test_a_proof_lost_since_the_baseline_is_a_regression(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proofs = tmp_path / "proofs"
+    args = ["--timeout", TINY, "--only", HARD_VC, HARD]
+    assert _run([*args, "--record", str(proofs)], capsys)[0] == 2
+    path = proofs / "otr.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert [e["status"] for e in doc["vcs"]] == ["unknown"]
+    doc["vcs"][0]["status"] = "proved"  # the baseline claims a proof the run does not make
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, _ = _run([*args, "--baseline", str(proofs)], capsys)
+    assert code != 0
+    lines = [ln for ln in out.splitlines() if ln.startswith("REGRESSION")]
+    assert len(lines) == 1 and HARD_VC in lines[0]
+    code, doc = _json([*args, "--baseline", str(proofs)], capsys)
+    assert code != 0 and any(b.startswith("REGRESSION") for b in doc["baseline"])
+
+
+def test_missing_baseline_is_a_regression(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["--no-cache", "--baseline", str(tmp_path / "none"), PROVED], capsys)
+    assert code != 0 and "REGRESSION" in out
+
+
+# ---- the cache ----------------------------------------------------------------------------------
+def test_second_run_is_cached_with_the_same_verdicts(_isolated: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code1, first = _json([PROVED, REFUTED], capsys)
+    decided = [vc for vc in _vcs(first) if vc["status"] in ("proved", "refuted")]
+    assert len(_cache_entries(_isolated)) == len(decided) == len(_vcs(first))
+    assert not any(vc["cached"] for vc in _vcs(first))
+    code2, second = _json([PROVED, REFUTED], capsys)
+    assert code2 == code1 == 1
+    assert _verdicts(second) == _verdicts(first)
+    assert all(vc["cached"] for vc in _vcs(second))
+    for a, b in zip(_vcs(first), _vcs(second), strict=True):
+        assert a["key"] == b["key"] and a["counterexample"] == b["counterexample"]
+    code3, out, _ = _run([PROVED], capsys)
+    assert code3 == 0
+    lines = [ln for ln in out.splitlines() if ln.startswith("  proved")]
+    assert len(lines) == 5 and all(ln.endswith("(cached)") for ln in lines)
+
+
+def test_unknown_is_never_cached(_isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run([PROVED], capsys)[0] == 0
+    assert len(_cache_entries(_isolated)) == 5
+    code, doc = _json(["--timeout", TINY, "--only", "Exchange", HARD], capsys)
+    assert code == 2
+    decided = [vc for vc in _vcs(doc) if vc["status"] in ("proved", "refuted")]
+    entries = _cache_entries(_isolated)
+    assert len(entries) == 5 + len(decided)
+    for e in entries:
+        assert json.loads(e.read_text(encoding="utf-8"))["status"] in ("PROVED", "REFUTED")
+    # and an unknown is decided again, not read back
+    code, doc = _json(["--timeout", TINY, "--only", HARD_VC, HARD], capsys)
+    assert code == 2 and not any(vc["cached"] for vc in _vcs(doc))
+
+
+def test_no_cache_neither_reads_nor_writes(_isolated: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["--no-cache", PROVED], capsys)[0] == 0
+    assert _cache_entries(_isolated) == []
+    assert _run([PROVED], capsys)[0] == 0
+    assert len(_cache_entries(_isolated)) == 5
+    _, doc = _json(["--no-cache", PROVED], capsys)
+    assert not any(vc["cached"] for vc in _vcs(doc))
+
+
+# ---- backends, --only, --jobs (the Python API) -------------------------------------------------
+def _statuses(report: Any) -> list[tuple[str, Status]]:
+    return [(r.name, r.status) for r in report.results]
+
+
+def test_portfolio_and_cross_check_agree_with_z3() -> None:
+    z3 = hoverify.check(PROVED, backend="z3", cache=False)
+    assert {s for _, s in _statuses(z3)} == {Status.PROVED}
+    for mode in ("portfolio", "cross-check"):
+        report = hoverify.check(PROVED, backend=mode, cache=False)
+        assert _statuses(report) == _statuses(z3), mode
+        assert all(r.backend.startswith(mode) for r in report.results)
+
+
+def test_backends_never_contradict_a_refutation() -> None:
+    z3 = dict(_statuses(hoverify.check(REFUTED, backend="z3", cache=False)))
+    cross = hoverify.check(REFUTED, backend="cross-check", cache=False)
+    for r in cross.results:
+        assert r.status is not Status.ERROR, r.reason
+        assert {r.status, z3[r.name]} != {Status.PROVED, Status.REFUTED}, r.name
+        if r.status is Status.REFUTED:
+            assert r.counterexample is not None and r.counterexample.data["confirmed"]
+
+
+@pytest.mark.parametrize("only, names", [
+    ("*Flood", ["invariant[0] Flood", "invariant[1] Flood"]),
+    ("invariant*initiation", ["invariant[0] initiation", "invariant[1] initiation"]),
+    ("initiation", ["invariant[0] initiation", "invariant[1] initiation"]),
+    ("validity", ["validity"]),
+    ("invariant[1] Flood", ["invariant[1] Flood"]),  # a name as printed selects that VC
+])
+def test_only_selects_by_glob_and_substring(only: str, names: list[str]) -> None:
+    report = hoverify.check(PROVED, only=only, cache=False)
+    assert [r.name for r in report.results] == names
+    assert all(r.status is Status.PROVED for r in report.results)
+
+
+def test_only_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(["--no-cache", "--only", "*Flood", PROVED], capsys)
+    assert code == 0 and list(_verdicts(doc)) == ["invariant[0] Flood", "invariant[1] Flood"]
+
+
+def test_parallel_jobs_give_the_same_verdicts() -> None:
+    for model in (PROVED, REFUTED):
+        one = hoverify.check(model, jobs=1, cache=False)
+        two = hoverify.check(model, jobs=2, cache=False)
+        assert _statuses(one) == _statuses(two)
+
+
+def test_api_accepts_a_model_class() -> None:
+    from hoverify.loader import load_model
+
+    cls = load_model(ROOT / REFUTED)
+    report = hoverify.check(cls, cache=False, only="quiet")
+    assert report.model == "PingWrong"
+    assert _statuses(report) == [("quiet", Status.REFUTED)]
+    cex = report.results[0].counterexample
+    assert cex is not None and cex.data["confirmed"] is True and cex.data["n"] == 1
+    with pytest.raises(ValueError):
+        hoverify.check(cls, backend="nope")
