@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN, EXIT_INPUT = 0, 1, 2, 3
 
@@ -34,16 +34,25 @@ def _available_commands() -> dict[str, Any]:
     return found
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit with the input-error code (3), not argparse's
+    2, which means "unknown" here."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hoverify import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hoverify",
         description="Verification-first toolkit for Heard-Of round algorithms.",
         epilog="exit codes: 0 proved/ok, 1 refuted (validated counterexample), "
                "2 unknown or timeout, 3 input error")
     parser.add_argument("--version", action="version", version=f"hoverify {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in _available_commands().items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         mod = importlib.import_module(module)

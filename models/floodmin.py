@@ -47,6 +47,8 @@ class FloodMin(Algorithm):
     safety = {
         "agreement": "forall i, j. decided(i) and decided(j) -> decision(i) = decision(j)",
         "validity": "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
+        "irrevocability":
+            "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
     }
     invariants = [
         "|C| < r -> exists v. forall i. not (i in C) -> x(i) = v",

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
-    from hoverify.engine.render import exit_code, render_model, render_summary
+    from hoverify.engine.render import exit_code, render_summary
     from hoverify.engine.runner import Options, check_compiled
     from hoverify.errors import HoverifyError
     from hoverify.loader import load_and_compile
@@ -91,20 +91,19 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
         except HoverifyError as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_INPUT
-        progress = _Progress(sys.stderr) if tty else None
-        report = check_compiled(cm, str(path), opts, progress)
+        stream = _Stream(out, sys.stderr if tty else None, str(path), cm.model.__name__,
+                         tty) if text else None
+        report = check_compiled(cm, str(path), opts, stream.result if stream else None,
+                                stream.start if stream else None)
+        if stream is not None:
+            stream.finish()
         if not report.results:
             why = (f"no VC of {report.model} matches --only {args.only!r}" if args.only else
                    f"{report.model} declares no safety properties and no invariants: there is "
                    f"nothing to prove; add `safety = {{...}}` and `invariants = [...]`")
             print(f"error: {path}: {why}", file=sys.stderr)
             return EXIT_INPUT
-        if progress is not None:
-            progress.clear()
         reports.append(report)
-        if text:
-            out.write(render_model(report, color=tty))
-            out.flush()
     code = exit_code(reports)
     regressions: list[str] = []
     if args.baseline:
@@ -143,21 +142,49 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     return code
 
 
-class _Progress:
-    """A transient status line on a terminal: ``[3/11] invariant[0] Exchange``."""
+class _Stream:
+    """Prints each model's VC lines as soon as they are known, in VC order (results arrive in
+    completion order); on a terminal, a transient status line on ``status``."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.done = 0
+    def __init__(self, out: TextIO, status: TextIO | None, file: str, model: str,
+                 color: bool) -> None:
+        self.out, self.status, self.file, self.model, self.color = out, status, file, model, color
+        self.names: list[str] = []
+        self.waiting: dict[str, Any] = {}
+        self.next = 0
+        self.count = 0
 
-    def __call__(self, result: Any) -> None:
-        self.done += 1
-        self.stream.write(f"\r\033[K  [{self.done}] {result.name}: {result.status}")
-        self.stream.flush()
+    def start(self, names: list[str]) -> None:
+        self.names = names
+        self.out.write(f"{self.file}: {self.model} ({len(names)} VCs)\n")
+        self.out.flush()
+
+    def result(self, r: Any) -> None:
+        from hoverify.engine.render import render_result
+
+        self.count += 1
+        self.clear()
+        if r.name not in self.names[self.next:]:
+            self.out.write(render_result(r, self.color))  # not a VC: the bounded search
+        else:
+            self.waiting[r.name] = r
+            while self.next < len(self.names) and self.names[self.next] in self.waiting:
+                self.out.write(render_result(self.waiting.pop(self.names[self.next]),
+                                             self.color))
+                self.next += 1
+        self.out.flush()
+        if self.status is not None and self.next < len(self.names):
+            self.status.write(f"  [{self.count}/{len(self.names)}] "
+                              f"{self.names[self.next]} ...")
+            self.status.flush()
 
     def clear(self) -> None:
-        self.stream.write("\r\033[K")
-        self.stream.flush()
+        if self.status is not None:
+            self.status.write("\r\033[K")
+            self.status.flush()
+
+    def finish(self) -> None:
+        self.clear()
 
 
 __all__ = ["add_arguments", "run", "EXIT_OK", "EXIT_REFUTED", "EXIT_UNKNOWN", "EXIT_INPUT"]

@@ -61,14 +61,14 @@ def _replay(cm: CompiledModel, vc: VC, res: CheckResult) -> tuple[bool, str, Cou
     return rep.confirmed, rep.reason, cex
 
 
-def _sampled(cm: CompiledModel, vc: VC) -> Counterexample | None:
+def _sampled(cm: CompiledModel, vc: VC, timeout: float) -> Counterexample | None:
     """A counterexample to induction found by running the model's code on random states (see
     :mod:`hoverify.engine.sample`), confirmed by replay."""
     from hoverify.engine.cti import cti_json, render_cti
     from hoverify.engine.replay import replay_transition
     from hoverify.engine.sample import search
 
-    structure = search(cm, vc)
+    structure = search(cm, vc, seconds=min(3.0, max(0.05, timeout / 4)))
     if structure is None:
         return None
     rep = replay_transition(cm, structure, vc.negation)
@@ -88,7 +88,7 @@ def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float) -> VCResult:
     if res.answer is Answer.UNSAT:
         return VCResult(status=Status.PROVED, seconds=time.perf_counter() - start, **base)
     if res.answer is Answer.UNKNOWN:
-        found = _sampled(cm, vc)
+        found = _sampled(cm, vc, timeout)
         if found is not None:
             return VCResult(status=Status.REFUTED, seconds=time.perf_counter() - start,
                             counterexample=found, **base)

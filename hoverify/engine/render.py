@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from hoverify.engine.results import JSON_SCHEMA_VERSION, ModelReport, Status, VCResult
+from hoverify.engine.results import (
+    JSON_SCHEMA_VERSION,
+    REFUTED_LABEL,
+    ModelReport,
+    Status,
+    VCResult,
+)
 
 EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN = 0, 1, 2
 
@@ -26,7 +32,9 @@ def exit_code(reports: Sequence[ModelReport]) -> int:
 
 
 def _label(r: VCResult) -> str:
-    return r.verdict_text.upper() if r.status is not Status.PROVED else "proved"
+    if r.status is Status.REFUTED:
+        return REFUTED_LABEL[r.kind]
+    return "proved" if r.status is Status.PROVED else str(r.status).upper()
 
 
 def _paint(text: str, status: Status, color: bool) -> str:

@@ -36,6 +36,16 @@ REFUTED_WORDING = {
 }
 
 
+#: the short label of a refutation in the one-line-per-VC listing
+REFUTED_LABEL = {
+    VCKind.INITIATION: "FAILS INIT",
+    VCKind.CONSECUTION: "NOT INDUCTIVE",
+    VCKind.PROPERTY: "NOT IMPLIED",
+    VCKind.TRANSITION_PROPERTY: "NOT IMPLIED",
+    VCKind.REACHABLE: "VIOLATED",
+}
+
+
 @dataclass(frozen=True)
 class Counterexample:
     """A confirmed counterexample: the report a person reads and its JSON form."""

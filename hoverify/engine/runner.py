@@ -32,10 +32,12 @@ Progress = Callable[[VCResult], None]
 
 
 def selected(vcs: list[VC], only: str | None) -> list[VC]:
-    """The VCs whose name matches ``only`` (a glob pattern, or a substring)."""
+    """The VCs whose name contains ``only`` or matches it as a glob pattern (``*`` and ``?``
+    only: brackets are literal, as in ``invariant[0]*``)."""
     if not only:
         return vcs
-    return [vc for vc in vcs if fnmatch.fnmatchcase(vc.name, only) or only in vc.name]
+    pattern = only.replace("[", "[[]")
+    return [vc for vc in vcs if only in vc.name or fnmatch.fnmatchcase(vc.name, pattern)]
 
 
 #: the address-space limit of the process that discharges one VC
@@ -125,20 +127,26 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple
 
 
 def check_compiled(cm: CompiledModel, file: str, opts: Options,
-                   progress: Progress | None = None) -> ModelReport:
-    """Check every (selected) VC of ``cm``; ``progress`` is called with each result."""
+                   progress: Progress | None = None,
+                   on_start: Callable[[list[str]], None] | None = None) -> ModelReport:
+    """Check every (selected) VC of ``cm``; ``on_start`` is called with the VCs' names first,
+    ``progress`` with each result as it arrives (in completion order)."""
     from hoverify.engine.cache import ResultCache, vc_key
     from hoverify.engine.discharge import discharge
 
     start = time.perf_counter()
     vcs = selected(generate(cm), opts.only)
+    if on_start is not None and vcs:
+        on_start([vc.name for vc in vcs])
     cache = ResultCache() if opts.cache else None
     keys = [vc_key(vc, opts.backend) for vc in vcs]
+    same_file = Path(file).resolve() == Path(cm.file).resolve()  # show the path as given
     results: dict[int, VCResult] = {}
     todo: list[int] = []
     for i, vc in enumerate(vcs):
         hit = cache.get(keys[i], vc) if cache is not None else None
         if hit is not None:
+            hit = replace(hit, file=file) if same_file else hit
             results[i] = hit
             if progress is not None:
                 progress(hit)
@@ -146,7 +154,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
             todo.append(i)
 
     def done(i: int, r: VCResult) -> None:
-        r = replace(r, key=keys[i])
+        r = replace(r, key=keys[i], file=file) if same_file else replace(r, key=keys[i])
         results[i] = r
         if cache is not None:
             cache.put(r)
@@ -161,8 +169,6 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
         for i in todo:
             done(i, discharge(cm, vcs[i], opts.backend, opts.timeout))
     ordered = tuple(results[i] for i in range(len(vcs)))
-    if Path(file).resolve() == Path(cm.file).resolve():
-        ordered = tuple(replace(r, file=file) for r in ordered)  # the path as the user gave it
     if opts.search and any(r.status is not Status.PROVED for r in ordered):
         from hoverify.engine.falsify import search
 
