@@ -218,7 +218,7 @@ def decode(plan: QueryPlan, values: Sequence[Any]) -> FiniteModel:
             procs_of[i] = [class_ids[i]]
     nxt = len(class_ids)
     regions: list[tuple[int, tuple[str, ...], tuple[int, ...]]] = []
-    atom_names = tuple(str(a) for a in layer.atoms)
+    atom_names = tuple(_readable(str(a)) for a in layer.atoms)
     for j, c in enumerate(counts):
         if c <= 0:
             continue
@@ -314,3 +314,11 @@ def _coerce(s: Sort, v: Any) -> Value:
     if s is INT or s.kind is SortKind.VALUE:
         return int(v)
     return v
+
+
+def _readable(text: str) -> str:
+    """A set atom as a person reads it: the canonical bound variables of comprehensions
+    (``c!1``, see :mod:`logic.normalize`) are shown as ``q1``."""
+    import re
+
+    return re.sub(r"\bc!(\d+)\b", r"q\1", text)
