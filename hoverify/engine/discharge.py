@@ -92,8 +92,12 @@ def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float) -> VCResult:
         if found is not None:
             return VCResult(status=Status.REFUTED, seconds=time.perf_counter() - start,
                             counterexample=found, **base)
+        reason = (res.reason or "").replace("; try a larger depth", "")
+        if reason.startswith("the solver found a candidate model"):
+            reason += ("; no counterexample found by running the model's code on random small "
+                       "states either")
         return VCResult(status=Status.UNKNOWN, seconds=time.perf_counter() - start,
-                        reason=res.reason, **base)
+                        reason=reason or "the solver returned unknown", **base)
     confirmed, why, cex = _replay(cm, vc, res)
     seconds = time.perf_counter() - start
     if confirmed:
