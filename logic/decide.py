@@ -49,12 +49,14 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     formula, and a sat answer is always validated.
     """
     start = time.perf_counter()
-    if triggers is not None or depth is not None:
+    if triggers is not None:
         return _attempt(formula, backend, encoding, depth, timeout, isolate, small_model,
-                        True if triggers is None else triggers)
-    # iterative deepening: cheap reductions first (each one is sound on its own)
+                        triggers)
+    # iterative deepening: cheap reductions first (each one is sound on its own); a depth given
+    # by the caller is tried with triggers, then with every instance
+    attempts = ATTEMPTS if depth is None else ((depth, True, True), (depth, False, True))
     best: CheckResult | None = None
-    for d, trig, wit in ATTEMPTS:
+    for d, trig, wit in attempts:
         remaining = timeout - (time.perf_counter() - start)
         if remaining <= 0.05:
             break

@@ -1,10 +1,10 @@
 """A content-addressed cache of VC results in the user's cache directory.
 
 The key of a VC is the SHA-256 of its formula in the notation (``hypotheses ∧ ¬goal``, printed
-deterministically), the backend mode, the versions of hoverify and of the solvers, and the
-procedure's settings that change answers (the timeout for nothing: a result is only stored when it
-is definitive). The reduction is a deterministic function of the formula and of the hoverify
-version, so the formula stands for its reduction; hashing it avoids reducing on a cache hit.
+deterministically), the backend mode, the versions of hoverify and of the solvers, and a digest of
+the decision procedure's source (``logic/``). The timeout is not in the key: a result is only
+stored when it is definitive. The reduction is a deterministic function of the formula and of the
+procedure, so the formula stands for its reduction; hashing it avoids reducing on a cache hit.
 
 Only definitive results are stored (``proved``, and ``refuted`` with its confirmed
 counterexample); ``unknown`` and ``error`` never are. ``HOVERIFY_CACHE_DIR`` overrides the place
@@ -45,6 +45,14 @@ def _versions() -> str:
             parts.append(f"{pkg}={version(pkg)}")
         except PackageNotFoundError:
             parts.append(f"{pkg}=?")
+    # the decision procedure itself: a result is never reused across a change of logic/, even
+    # within one version number (development checkouts)
+    import logic
+
+    h = hashlib.sha256()
+    for f in sorted(Path(logic.__file__).parent.glob("*.py")):
+        h.update(f.read_bytes())
+    parts.append(f"logic={h.hexdigest()[:16]}")
     return ",".join(parts)
 
 

@@ -20,7 +20,7 @@ SEARCH_N = 3
 MAX_STATES = 100_000
 
 
-def search(model: type[Algorithm], file: str, backend: str) -> VCResult | None:
+def search(model: type[Algorithm], file: str) -> VCResult | None:
     """A refuted result for the first reachable violation found, if any."""
     from hoverify.commands.common import print_trace
     from hoverify.errors import HoverifyError

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from hoverify.cli import EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN
 from hoverify.engine.results import (
     JSON_SCHEMA_VERSION,
     REFUTED_LABEL,
@@ -15,8 +16,6 @@ from hoverify.engine.results import (
     Status,
     VCResult,
 )
-
-EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN = 0, 1, 2
 
 _COLORS = {Status.PROVED: "32", Status.UNKNOWN: "33", Status.ERROR: "35", Status.REFUTED: "31"}
 

@@ -172,7 +172,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     if opts.search and any(r.status is not Status.PROVED for r in ordered):
         from hoverify.engine.falsify import search
 
-        found = search(cm.model, file, opts.backend)
+        found = search(cm.model, file)
         if found is not None:
             ordered += (found,)
             if progress is not None:
