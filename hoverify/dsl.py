@@ -499,12 +499,21 @@ class Algorithm:
     Class attributes a model may set: ``properties``, ``safety``, ``invariants``, ``liveness``,
     ``ho_predicate``, ``fault_model``, ``values`` (the initial-value domain the executor and the
     explorer draw from) and ``min_n`` (the smallest ``n`` the model's assumptions allow).
+
+    Liveness: ``liveness`` maps goal names to LTL goals over the state (``"eventually forall i.
+    decided(i)"``); ``good_rounds`` names HO predicates (:mod:`hoverify.hopredicates`) — one per
+    round, or a dict from round names to predicates for a good *phase*; ``assumption`` is an LTL
+    formula over those names (``"always eventually uniform"``); ``progress`` maps each goal to its
+    proof chain, a list of ``(good round name, invariant established)`` steps.
     """
 
     properties: tuple[str, ...] = ()
     safety: dict[str, str] = {}
     invariants: tuple[str, ...] | list[str] = ()
     liveness: dict[str, str] = {}
+    good_rounds: dict[str, Any] = {}
+    assumption: str = ""
+    progress: dict[str, list[tuple[str, str]]] = {}
     ho_predicate: Any = None
     fault_model: Any = None
     values: tuple[Any, ...] = (0, 1, 2)
