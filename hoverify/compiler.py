@@ -58,6 +58,7 @@ from hoverify.compile_expr import (
     _Proc,
     _Unset,
 )
+from hoverify.compile_liveness import Liveness, compile_liveness
 from hoverify.compile_mailbox import FaultSymbols, MailboxModel, Messages, corrupt_symbols
 from hoverify.compile_spec import SpecSource, compile_spec
 from hoverify.compile_values import (
@@ -142,6 +143,8 @@ class CompiledModel:
                                                          compare=False)
     #: the file of the model class (where ``spec_lines`` point)
     file: str = "<unknown>"
+    #: goals, good rounds, assumption and proof chains (``None``: no liveness goal)
+    liveness: Liveness | None = field(default=None, repr=False)
 
     def round_of(self, r: int) -> RoundRelation:
         """The relation of round number ``r`` (``rounds[r % k]``)."""
@@ -447,9 +450,11 @@ class _Compiler:
                 raise self.error(f"round_invariants: {name!r} is not a round of "
                                  f"{model.__name__} ({', '.join(round_names)})")
             rinv[name] = specs.attr("round_invariants", name, text)
+        liveness = compile_liveness(model, round_names, specs.attr, specs.good_round,
+                                    specs.line_of, self.file)
         return CompiledModel(model, sig, init, init_wf, tuple(rounds), faults, safety,
                              invariants, rinv, syms.locals, syms, dict(specs.lines_of),
-                             self.file)
+                             self.file, liveness)
 
     def compile_init(self, syms: Symbols) -> tuple[Term, Term]:
         model = self.model
@@ -656,6 +661,19 @@ class _SpecCompiler:
         if not isinstance(formula, str):
             raise CompileError(f"{label} has no formula string", file=src.file, line=src.line)
         return compile_spec(formula, self.sig, self.syms.locals, src)
+
+    def good_round(self, pred: Any, label: str) -> Term:
+        """The formula of an HO predicate of ``good_rounds``."""
+        formula = getattr(pred, "formula", None)
+        src = SpecSource(label, self.comp.file, self.attr_lines.get("good_rounds")
+                         or self.comp.class_line)
+        if not isinstance(formula, str):
+            raise CompileError(f"{label} must be an HO predicate (hoverify.hopredicates), found "
+                               f"{pred!r}", file=src.file, line=src.line)
+        return compile_spec(formula, self.sig, self.syms.locals, src)
+
+    def line_of(self, attr: str, key: object) -> int | None:
+        return self.source(attr, key, attr).line
 
     def nexpr(self, text: str) -> Term:
         from logic.parser import parse

@@ -26,7 +26,18 @@ Invariant (PSync, VMCAI'14), at phase boundaries; round invariants inside the ph
 proof engine issue: see ``invariants``.
 """
 
-from hoverify import Algorithm, Local, Round, broadcast, coord, n, phase, send_to
+from hoverify import (
+    Algorithm,
+    CoordinatorHeard,
+    CoordinatorHears,
+    Local,
+    Round,
+    broadcast,
+    coord,
+    n,
+    phase,
+    send_to,
+)
 
 
 class LastVoting(Algorithm):
@@ -100,8 +111,19 @@ class LastVoting(Algorithm):
         "forall i. vote(i) != ? -> exists j. vote(i) = init(x)(j)",
         "forall i. commit(i) -> vote(i) != ?",
     ]
-    liveness = {
-        "termination": "<> forall i. decided(i)",
-        "assumption": "<> good phase: |HO(c)| > n/2 in R1 and R3, c in HO(p) for all p in R2"
-                      " and R4, c = coord(phase)",
+    # Termination: one good phase with coordinator c = coord(phase): |HO(c)| > n/2 in rounds 1
+    # and 3, and everyone hears c in rounds 2 and 4.
+    liveness = {"termination": "eventually forall i. decided(i)"}
+    good_rounds = {"good": {"Collect": CoordinatorHears("n/2"), "Propose": CoordinatorHeard(),
+                            "Ack": CoordinatorHears("n/2"), "Decide": CoordinatorHeard()}}
+    assumption = "eventually good"
+    progress = {
+        "termination": [
+            ("good", {
+                "Collect": "commit(coord(phase))",
+                "Propose": "commit(coord(phase)) and forall i. ts(i) = phase",
+                "Ack": "ready(coord(phase))",
+                "Decide": "forall i. decided(i)",
+            }),
+        ],
     }

@@ -16,7 +16,7 @@ Safety properties: agreement, validity, irrevocability (integrity).
 Invariants (the seed paper's agreement invariant, and validity's): see ``invariants``.
 """
 
-from hoverify import Algorithm, Local, Round, broadcast, n
+from hoverify import Algorithm, HeardMoreThan, Local, Round, Uniform, broadcast, n
 
 
 class OneThirdRule(Algorithm):
@@ -50,7 +50,15 @@ class OneThirdRule(Algorithm):
         "forall i. exists j. x(i) = init(x)(j)",
         "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
     ]
-    liveness = {
-        "termination": "<> forall i. decided(i)",
-        "assumption": "[] <> exists S. (forall p. HO(p) = S) and |S| > 2*n/3",
+    # Termination: infinitely often a uniform round in which everyone hears the same > 2n/3
+    # processes. The first such round makes every x equal (everyone picks the same value from the
+    # same messages); the next one makes everyone decide it.
+    liveness = {"termination": "eventually forall i. decided(i)"}
+    good_rounds = {"uniform": Uniform() & HeardMoreThan("2*n/3")}
+    assumption = "always eventually uniform"
+    progress = {
+        "termination": [
+            ("uniform", "forall i, j. x(i) = x(j)"),
+            ("uniform", "forall i. decided(i)"),
+        ],
     }

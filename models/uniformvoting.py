@@ -23,7 +23,7 @@ phase boundaries the second needs round-1 facts; a round invariant is expected t
 proof engine issue.
 """
 
-from hoverify import Algorithm, Local, NoSplit, Round, broadcast
+from hoverify import Algorithm, Local, NoSplit, Round, Uniform, broadcast
 
 
 class UniformVoting(Algorithm):
@@ -76,7 +76,7 @@ class UniformVoting(Algorithm):
         # votes are reset at the end of every phase (without it, invariant 0 is not inductive)
         "forall i. r = 2*phase -> vote(i) = ?",
     ]
-    liveness = {
-        "termination": "<> forall i. decided(i)",
-        "assumption": "<> exists S. forall p. HO(p) = S",
-    }
+    # Termination: one uniform round (everyone hears the same set), then the next round decides.
+    liveness = {"termination": "eventually forall i. decided(i)"}
+    good_rounds = {"uniform": Uniform()}
+    assumption = "eventually uniform"

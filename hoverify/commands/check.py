@@ -34,6 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", "-j", type=int, default=1, help="VCs checked in parallel")
     p.add_argument("--only", metavar="PATTERN",
                    help="only VCs (or goals) whose name matches PATTERN (glob or substring)")
+    kinds = p.add_mutually_exclusive_group()
+    kinds.add_argument("--safety-only", action="store_true", help="only the safety VCs")
+    kinds.add_argument("--liveness-only", action="store_true",
+                       help="only the liveness VCs (proof chains of the liveness goals)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not fill the cache")
     p.add_argument("--json", action="store_true",
                    help="print a JSON report (schema 'hoverify-check', version 1) instead of text")
@@ -78,8 +82,9 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     from hoverify.errors import HoverifyError
     from hoverify.loader import load_and_compile
 
+    kinds = "safety" if args.safety_only else "liveness" if args.liveness_only else "all"
     opts = Options(backend=args.backend, timeout=args.timeout, jobs=args.jobs, only=args.only,
-                   cache=not args.no_cache)
+                   cache=not args.no_cache, kinds=kinds)
     out: TextIO = sys.stdout
     text = not args.json
     tty = out.isatty() and text
@@ -91,6 +96,11 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
         except HoverifyError as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_INPUT
+        if cm.liveness is not None and not args.safety_only and text:
+            for goal in cm.liveness.goals:
+                if not goal.steps:
+                    print(f"note: {path}: liveness goal {goal.name!r} has no proof chain "
+                          f"(progress): it is not checked", file=out)
         stream = _Stream(out, sys.stderr if tty else None, str(path), cm.model.__name__,
                          tty) if text else None
         report = check_compiled(cm, str(path), opts, stream.result if stream else None,
@@ -99,6 +109,9 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
             stream.finish()
         if not report.results:
             why = (f"no VC of {report.model} matches --only {args.only!r}" if args.only else
+                   f"{report.model} has no liveness VCs: give its liveness goals a proof chain "
+                   f"(`progress = {{goal: [(good round, invariant), ...]}}`)"
+                   if args.liveness_only else
                    f"{report.model} declares no safety properties and no invariants: there is "
                    f"nothing to prove; add `safety = {{...}}` and `invariants = [...]`")
             print(f"error: {path}: {why}", file=sys.stderr)

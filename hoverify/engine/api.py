@@ -9,8 +9,9 @@ from hoverify.engine.results import ModelReport
 
 
 def check(model: Any, *, backend: str = "z3", timeout: float = 30.0, jobs: int = 1,
-          only: str | None = None, cache: bool = True) -> ModelReport:
-    """Prove the safety VCs of ``model``: an ``Algorithm`` subclass, or the path of a model file.
+          only: str | None = None, cache: bool = True, kinds: str = "all") -> ModelReport:
+    """Prove the VCs of ``model`` (an ``Algorithm`` subclass, or the path of a model file): the
+    safety VCs and the liveness proof chains' (``kinds``: ``all``, ``safety`` or ``liveness``).
 
     Returns a :class:`~hoverify.engine.results.ModelReport` (it displays as a table in Jupyter);
     raises a located :class:`~hoverify.errors.HoverifyError` if the model cannot be loaded or
@@ -29,7 +30,10 @@ def check(model: Any, *, backend: str = "z3", timeout: float = 30.0, jobs: int =
     else:
         cm = compile_model(model)
         file = cm.file
-    opts = Options(backend=backend, timeout=timeout, jobs=jobs, only=only, cache=cache)
+    if kinds not in ("all", "safety", "liveness"):
+        raise ValueError(f"unknown kinds {kinds!r}; expected all, safety or liveness")
+    opts = Options(backend=backend, timeout=timeout, jobs=jobs, only=only, cache=cache,
+                   kinds=kinds)
     return check_compiled(cm, file, opts)
 
 

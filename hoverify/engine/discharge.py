@@ -53,7 +53,7 @@ def _replay(cm: CompiledModel, vc: VC, res: CheckResult) -> tuple[bool, str, Cou
     structure = canonical_processes(cm, res.model.structure)
     if vc.kind is VCKind.INITIATION:
         rep = replay_initial(cm, structure, vc.negation)
-    elif vc.kind is VCKind.PROPERTY:
+    elif vc.kind in (VCKind.PROPERTY, VCKind.CONCLUSION):
         rep = replay_state(cm, structure, vc.negation)
     else:
         rep = replay_transition(cm, structure, vc.negation)

@@ -33,6 +33,9 @@ REFUTED_WORDING = {
     VCKind.PROPERTY: "not implied by the invariants",
     VCKind.TRANSITION_PROPERTY: "not implied by the invariants over this round",
     VCKind.REACHABLE: "violated in a reachable state",
+    VCKind.STABILITY: "not stable",
+    VCKind.PROGRESS: "not established by the good round",
+    VCKind.CONCLUSION: "does not imply the goal",
 }
 
 
@@ -43,6 +46,9 @@ REFUTED_LABEL = {
     VCKind.PROPERTY: "NOT IMPLIED",
     VCKind.TRANSITION_PROPERTY: "NOT IMPLIED",
     VCKind.REACHABLE: "VIOLATED",
+    VCKind.STABILITY: "NOT STABLE",
+    VCKind.PROGRESS: "NO PROGRESS",
+    VCKind.CONCLUSION: "NOT IMPLIED",
 }
 
 

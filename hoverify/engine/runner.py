@@ -25,6 +25,7 @@ class Options:
     jobs: int = 1
     only: str | None = None
     cache: bool = True
+    kinds: str = "all"  # "all", "safety" or "liveness"
     search: bool = True  # look for a reachable violation when something is not proved
 
 
@@ -135,7 +136,8 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     from hoverify.engine.discharge import discharge
 
     start = time.perf_counter()
-    vcs = selected(generate(cm), opts.only)
+    vcs = [vc for vc in selected(generate(cm), opts.only)
+           if opts.kinds == "all" or vc.kind.liveness == (opts.kinds == "liveness")]
     if on_start is not None and vcs:
         on_start([vc.name for vc in vcs])
     cache = ResultCache() if opts.cache else None

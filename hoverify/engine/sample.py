@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from hoverify.compiler import CompiledModel
-from hoverify.engine.vcgen import VC, VCKind
+from hoverify.engine.vcgen import VC
 from hoverify.trace import RoundInput, State
 from logic.structure import Structure
 from logic.terms import And
@@ -70,7 +70,7 @@ def search(cm: CompiledModel, vc: VC, *, samples: int = SAMPLES, seconds: float 
     from hoverify.ho import HOSets
     from logic.evaluate import holds
 
-    if vc.round is None or vc.kind not in (VCKind.CONSECUTION, VCKind.TRANSITION_PROPERTY):
+    if vc.round is None or not vc.kind.over_round:
         return None
     rng = random.Random(seed)
     k = len(cm.rounds)
@@ -84,7 +84,10 @@ def search(cm: CompiledModel, vc: VC, *, samples: int = SAMPLES, seconds: float 
         r = k * rng.randrange(3) + vc.round.index
         pre, init = _random_pre(cm, rng, n, r)
         full = (1 << n) - 1
-        masks = tuple(rng.choice((full, rng.randrange(full + 1))) for _ in range(n))
+        if i % 3 == 2:  # uniform rounds (everyone hears the same set): good-round predicates
+            masks = (rng.randrange(full + 1),) * n
+        else:
+            masks = tuple(rng.choice((full, rng.randrange(full + 1))) for _ in range(n))
         rinput = RoundInput(HOSets(masks))
         try:
             s = _with_init(cm, cm.encode(pre, rinput), init)

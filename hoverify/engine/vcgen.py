@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from hoverify.compile_liveness import LivenessGoal
 from hoverify.compiler import CompiledModel, RoundRelation
 from logic.sorts import BOOL, FunctionSymbol
 from logic.terms import (
@@ -53,6 +54,19 @@ class VCKind(enum.Enum):
     PROPERTY = "property"
     TRANSITION_PROPERTY = "property over a round"
     REACHABLE = "reachable violation"  # not a VC: a run found by the bounded search
+    STABILITY = "stability"            # liveness: a chain invariant survives every round
+    PROGRESS = "progress"              # liveness: a good round establishes the next invariant
+    CONCLUSION = "conclusion"          # liveness: the last invariant implies the goal
+
+    @property
+    def liveness(self) -> bool:
+        return self in (VCKind.STABILITY, VCKind.PROGRESS, VCKind.CONCLUSION)
+
+    @property
+    def over_round(self) -> bool:
+        """Whether the VC crosses a round (its counterexamples are transitions)."""
+        return self in (VCKind.CONSECUTION, VCKind.TRANSITION_PROPERTY, VCKind.STABILITY,
+                        VCKind.PROGRESS)
 
 
 @dataclass(frozen=True)
@@ -186,6 +200,62 @@ class VCGenerator:
                                   line, rr))
             else:
                 vcs.append(VC(name, VCKind.PROPERTY, invs, prop, target, self.file, line))
+        if cm.liveness is not None:
+            for goal in cm.liveness.goals:
+                if goal.steps:  # a goal without a proof chain is reported, not checked
+                    vcs.extend(self.liveness(goal))
+        return vcs
+
+    def liveness(self, goal: LivenessGoal) -> list[VC]:
+        """The VCs of a proof chain ``I_1 .. I_m`` for ``eventually P`` (DESIGN.md):
+
+        * stability of each ``I_i`` (``i < m``, and ``I_m`` for ``eventually always P``) over every
+          round: ``B_j ∧ S_j ∧ F ∧ TR_j ∧ I_i ⇒ I_i'``;
+        * progress: a good round establishes ``I_i`` from ``I_{i-1}`` whichever round of the phase
+          it is (``B_j ∧ S_j ∧ F ∧ TR_j ∧ I_{i-1} ∧ Good ⇒ I_i'``); a good phase does it round by
+          round, from the phase's first round, through the per-round invariants given;
+        * conclusion: ``I ∧ I_m ⇒ P``.
+        """
+        assert self.cm.liveness is not None
+        good = self.cm.liveness.good
+        vcs: list[VC] = []
+        steps = goal.steps
+        names = [rr.name for rr in self.cm.rounds]
+        for step in steps:
+            target = f"progress[{goal.name!r}] step {step.index}"
+            prev = (steps[step.index - 2].invariant,) if step.index > 1 else ()
+            g = good[step.good]
+            stable = step.index < len(steps) or goal.always
+            if stable:
+                for j, rr in enumerate(self.cm.rounds):
+                    vcs.append(VC(f"{goal.name} step {step.index} stable {rr.name}",
+                                  VCKind.STABILITY, (*self.transition(j), step.invariant),
+                                  self.primed(step.invariant, j), target, self.file, step.line,
+                                  rr))
+            if g.rounds is None:
+                assert g.formula is not None
+                for j, rr in enumerate(self.cm.rounds):
+                    vcs.append(VC(f"{goal.name} step {step.index} progress {rr.name}",
+                                  VCKind.PROGRESS, (*self.transition(j), *prev, g.formula),
+                                  self.primed(step.invariant, j), target, self.file, step.line,
+                                  rr))
+                continue
+            before: tuple[Term, ...] = prev
+            for j, rr in enumerate(self.cm.rounds):
+                after = step.after.get(rr.name) if step.after else (
+                    step.invariant if j == self.k - 1 else None)
+                constraint = g.at(names[j])
+                extra = () if constraint is None else (constraint,)
+                hyps = (*self.transition(j), *before, *extra)
+                if after is not None:
+                    vcs.append(VC(f"{goal.name} step {step.index} progress {rr.name}",
+                                  VCKind.PROGRESS, hyps, self.primed(after, j), target,
+                                  self.file, step.line, rr))
+                before = (after,) if after is not None else ()
+        last = (steps[-1].invariant,) if steps else ()
+        vcs.append(VC(f"{goal.name} conclusion", VCKind.CONCLUSION,
+                      (*self.cm.invariants, *last), goal.formula, f"liveness[{goal.name!r}]",
+                      self.file, goal.line))
         return vcs
 
 
