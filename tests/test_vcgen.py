@@ -28,7 +28,9 @@ def test_otr_vcs_are_named_after_what_they_prove() -> None:
     assert [vc.name for vc in vcs] == [
         "invariant[0] initiation", "invariant[1] initiation", "invariant[2] initiation",
         "invariant[0] Exchange", "invariant[1] Exchange", "invariant[2] Exchange",
-        "agreement", "validity", "irrevocability Exchange"]
+        "agreement", "validity", "irrevocability Exchange",
+        "termination step 1 stable Exchange", "termination step 1 progress Exchange",
+        "termination step 2 progress Exchange", "termination conclusion"]
     kinds = {vc.name: vc.kind for vc in vcs}
     assert kinds["agreement"] is VCKind.PROPERTY
     assert kinds["irrevocability Exchange"] is VCKind.TRANSITION_PROPERTY
