@@ -9,8 +9,10 @@ A model states (see :class:`hoverify.dsl.Algorithm`)
 * ``assumption``: an LTL formula over the names of ``good_rounds`` (:mod:`hoverify.assumption`
   lists the supported shapes);
 * ``progress``: goal name -> its proof chain, a list of steps ``(good, invariant)``. The
-  invariant of a step over a good phase may be a dict from round names to the state formula
-  that holds after that round of the good phase (the last round's is the step's invariant).
+  invariant of a step over a good phase is a dict from round names to the state formula that
+  holds after that round of the good phase (the last round's is the step's invariant). The good
+  phase ``"any"`` is built in: a phase without any HO constraint beyond the safety predicate (every
+  phase is one), for steps that need no help from the network.
 
 The chain is checked against the assumption here: every good round a chain consumes must be
 promised by the assumption, in order (:func:`hoverify.assumption.supplies`). A chain that asks
@@ -27,6 +29,8 @@ from typing import Any
 from hoverify.errors import CompileError
 from logic.terms import Term
 
+#: the built-in good phase without HO constraint
+ANY = "any"
 #: ``eventually`` / ``eventually always`` prefixes of a goal
 _EVENTUALLY = r"(?:eventually|<>|F|\u25c7)"
 _ALWAYS = r"(?:always|\[\]|G|\u25a1)"
@@ -98,6 +102,7 @@ def compile_liveness(model: type, round_names: list[str], compile_text: Compile,
     if not isinstance(goals_src, Mapping):
         raise error(f"{name}.liveness must map goal names to LTL goals", line_of("liveness", None))
     good = _good_rounds(model, round_names, ho_formula, line_of, error)
+    good.setdefault(ANY, GoodRounds(ANY, None, {}, None))
     assumption = getattr(model, "assumption", "") or ""
     progress = getattr(model, "progress", {}) or {}
     if not isinstance(progress, Mapping):
@@ -136,6 +141,9 @@ def _good_rounds(model: type, round_names: list[str], ho_formula: HOFormula, lin
     out: dict[str, GoodRounds] = {}
     for gname, pred in src.items():
         line = line_of("good_rounds", gname)
+        if gname == ANY:
+            raise error(f"good_rounds: {ANY!r} is built in (a phase without HO constraint); "
+                        f"choose another name", line)
         if not isinstance(gname, str) or not gname.isidentifier():
             raise error(f"good_rounds: {gname!r} is not a name (the assumption refers to good "
                         f"rounds by name)", line)
@@ -203,16 +211,19 @@ def _check_assumption(name: str, assumption: str, goals: list[LivenessGoal],
     from hoverify.assumption import AssumptionError, mismatch_message, parse_assumption
 
     line = line_of("assumption", None)
+    if all(s.good == ANY for g in goals for s in g.steps):
+        return
     if not assumption:
         raise error(f"{name} has proof chains (progress) but no assumption: state which good "
                     f"rounds the network promises, e.g. assumption = 'always eventually "
                     f"{next(iter(good), 'good')}'", line)
     try:
-        promise = parse_assumption(assumption, list(good))
+        promise = parse_assumption(assumption, [name for name in good if name != ANY])
     except AssumptionError as e:
         raise error(str(e), line) from None
     for g in goals:
-        msg = mismatch_message(promise, [s.good for s in g.steps])
+        # every phase is an "any" phase: such steps need no promise
+        msg = mismatch_message(promise, [s.good for s in g.steps if s.good != ANY])
         if msg is not None:
             raise error(f"progress[{g.name!r}]: {msg}", line_of("progress", g.name))
 

@@ -169,20 +169,35 @@ class HeardMoreThan(HOPredicate):
 
 
 class _CoordinatorPredicate(HOPredicate):
+    """About the coordinator ``coord(phase)`` (rotating), or with ``of=k`` the fixed process
+    ``proc(k)`` (e.g. two-phase commit's coordinator)."""
+
     local = True
     symmetric = False
+    of: int | None = None
 
-    @staticmethod
-    def _coord(n: int, phase: int | None) -> int:
+    @property
+    def _who(self) -> str:
+        return "coord(phase)" if self.of is None else f"proc({self.of})"
+
+    def _coord(self, n: int, phase: int | None) -> int:
+        if self.of is not None:
+            return self.of
         if phase is None:
             raise HoverifyError("a coordinator predicate needs the phase")
         return phase % n
 
 
 class CoordinatorHeard(_CoordinatorPredicate):
-    """``∀p. coord(phase) ∈ HO(p)``: everyone hears the coordinator of the phase."""
+    """``∀p. coord(phase) ∈ HO(p)``: everyone hears the coordinator of the phase (``of=k``:
+    everyone hears ``proc(k)``)."""
 
-    formula = "forall p. coord(phase) in HO(p)"
+    def __init__(self, of: int | None = None) -> None:
+        self.of = of
+        self.formula = f"forall p. {self._who} in HO(p)"
+
+    def __repr__(self) -> str:
+        return "CoordinatorHeard()" if self.of is None else f"CoordinatorHeard(of={self.of})"
 
     def holds(self, ho: HOSets, phase: int | None = None) -> bool:
         c = self._coord(ho.n, phase)
@@ -201,11 +216,13 @@ class CoordinatorHeard(_CoordinatorPredicate):
 
 
 class CoordinatorHears(_CoordinatorPredicate):
-    """``|HO(coord(phase))| > bound``: the coordinator hears more than ``bound`` processes."""
+    """``|HO(coord(phase))| > bound``: the coordinator hears more than ``bound`` processes
+    (``of=k``: ``proc(k)`` does)."""
 
-    def __init__(self, bound: int | str | NExpr) -> None:
+    def __init__(self, bound: int | str | NExpr, of: int | None = None) -> None:
         self.bound = nexpr(bound)
-        self.formula = f"|HO(coord(phase))| > {self.bound}"
+        self.of = of
+        self.formula = f"|HO({self._who})| > {self.bound}"
 
     def holds(self, ho: HOSets, phase: int | None = None) -> bool:
         return ho.graph().in_degree(self._coord(ho.n, phase)) > self.bound(ho.n)
@@ -228,7 +245,8 @@ class CoordinatorHears(_CoordinatorPredicate):
         return HOSets(tuple(masks))
 
     def __repr__(self) -> str:
-        return f"CoordinatorHears({self.bound.text!r})"
+        of = "" if self.of is None else f", of={self.of}"
+        return f"CoordinatorHears({self.bound.text!r}{of})"
 
 
 class AllOf(HOPredicate):

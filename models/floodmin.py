@@ -10,6 +10,11 @@ Fault model: crash-stop, ``|C| <= F`` (``fault_model = CrashStop(F)``): a proces
 round ``r`` reaches an arbitrary subset in ``r`` and nobody after, and stops; every live process
 hears every process that has not crashed. Termination is by round count (decides at round F + 1).
 
+Termination is outside the proof-chain method of liveness (there are no good rounds: the network
+is synchronous and only crashes vary). It is checked another way: the invariant ``r > F -> every
+live process has decided`` is proved like the others, and ``r`` grows by one per round, so every
+run reaches ``r > F``.
+
 Safety properties: agreement, validity, irrevocability.
 
 Invariant (VMCAI'14): once a round without a new crash has passed, all live processes hold the
@@ -56,4 +61,7 @@ class FloodMin(Algorithm):
         "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
         f"(forall i. not decided(i)) or r > {F} and exists v. (forall i. not (i in C) -> x(i) = v)"
         " and (forall i. decided(i) -> decision(i) = v)",
+        # termination by round count (no good rounds: outside the proof-chain method): after
+        # round F every live process has decided, and r grows by one per round
+        f"r > {F} -> forall i. not (i in C) -> decided(i)",
     ]

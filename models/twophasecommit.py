@@ -19,7 +19,16 @@ Safety properties: agreement, commit validity (commit only if all voted yes), ir
 Invariant: ``(∀p. decided(p) ∧ decision(p) → ∀q. vote(q)) ∧ agreement`` (see ``invariants``).
 """
 
-from hoverify import Algorithm, Local, Round, broadcast, n, send_to
+from hoverify import (
+    Algorithm,
+    CoordinatorHeard,
+    CoordinatorHears,
+    Local,
+    Round,
+    broadcast,
+    n,
+    send_to,
+)
 
 COORD = 0
 
@@ -70,6 +79,20 @@ class TwoPhaseCommit(Algorithm):
         "commit_validity": "forall i. decided(i) and decision(i) -> forall j. vote(j)",
         "irrevocability":
             "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
+    }
+    # Termination: one phase in which the coordinator is heard by everyone (Prepare, Outcome)
+    # and hears everyone (Vote).
+    liveness = {"termination": "eventually forall i. decided(i)"}
+    good_rounds = {"good": {"Prepare": CoordinatorHeard(of=COORD),
+                            "Vote": CoordinatorHears("n - 1", of=COORD),
+                            "Outcome": CoordinatorHeard(of=COORD)}}
+    assumption = "eventually good"
+    progress = {
+        "termination": [
+            ("good", {"Prepare": "forall i. prepared(i)",
+                      "Vote": "decided(proc(0))",
+                      "Outcome": "forall i. decided(i)"}),
+        ],
     }
     invariants = [
         "forall p. decided(p) and decision(p) -> forall q. vote(q)",

@@ -80,3 +80,13 @@ class UniformVoting(Algorithm):
     liveness = {"termination": "eventually forall i. decided(i)"}
     good_rounds = {"uniform": Uniform()}
     assumption = "eventually uniform"
+    progress = {
+        "termination": [
+            # the uniform round (Propose or Vote) gives everyone the same messages, hence the
+            # same x; votes, if any, are for it
+            ("uniform", "forall i, j. x(i) = x(j) and (vote(i) != ? -> vote(i) = x(j))"),
+            # then any phase: everyone votes for x, and decides it
+            ("any", {"Propose": "forall i, j. x(i) = x(j) and vote(i) = x(j)",
+                     "Vote": "forall i. decided(i)"}),
+        ],
+    }
