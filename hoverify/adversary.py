@@ -21,6 +21,11 @@ a layer is ``name``, ``name:value`` or ``name:key=value,key=value`` (lists separ
                                probability ``P``)
 ``good:every=K``               good rounds: rounds ``r`` with ``r % K == K - 1`` (or
                                ``rounds=4/5``, or ``from=R``) are reliable
+``eventually-good``            random bad rounds (``bad=P``: each message lost with probability
+                               ``P``, default 0.5), and the good rounds the model's
+                               ``assumption`` promises, from a random word of its automaton
+                               (``delay=K``: up to about ``K`` bad rounds between them, default 5;
+                               see :mod:`hoverify.adversary_ltl`)
 ``script:FILE.json``           HO sets read from a JSON file (see :class:`Scripted`)
 =============================  ===================================================================
 
@@ -456,12 +461,17 @@ def _layer(text: str) -> Adversary:
         return Good(every=_num(text, "every", a["every"], int) if "every" in a else None,
                     rounds=_ints(text, "rounds", a["rounds"]) if "rounds" in a else None,
                     start=_num(text, "from", a["from"], int) if "from" in a else None)
+    if name == "eventually-good":
+        from hoverify.adversary_ltl import EventuallyGood  # noqa: PLC0415 (cycle)
+        a = take(("bad", "delay"))
+        return EventuallyGood(bad=_num(text, "bad", a["bad"], float) if "bad" in a else 0.5,
+                              delay=_num(text, "delay", a["delay"], int) if "delay" in a else 5)
     if name == "script":
         if len(positional) != 1 or args:
             raise AdversaryError(f"adversary layer {text!r}: expected script:FILE.json")
         return Scripted(positional[0])
     raise AdversaryError(f"unknown adversary {name!r}; expected one of reliable, omit, crash, "
-                         f"partition, value, good, script")
+                         f"partition, value, good, eventually-good, script")
 
 
 def parse_adversary(spec: str | Adversary) -> Adversary:

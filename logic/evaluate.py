@@ -126,12 +126,15 @@ def _domain(t: Term, v: Term) -> _Domain:
         return value_domain
     what = _binder_text(t)
     generic = _is_generic(t.args[0], v)
+    ordered = None if generic else _order_generic(t.args[0], v)
 
     def int_domain(c: _Ctx) -> Iterable[Any]:
         if c.int_range is not None:
             return c.int_range
         if generic:
             return _active_ints(c)
+        if ordered is not None:
+            return _order_types(c, ordered)
         raise UnsupportedError(f"cannot evaluate the quantifier '{what}': a quantifier over "
                                f"Int needs a finite int_range")
     return int_domain
@@ -160,6 +163,53 @@ def _is_generic(body: Term, v: Term) -> bool:
             continue  # shadowed
         stack.extend((a, node) for a in node.args)
     return True
+
+
+def _order_generic(body: Term, v: Term) -> frozenset[int] | None:
+    """If the integer variable ``v`` occurs in ``body`` only as one side of comparisons (``=``,
+    ``<``, ``<=``, ``>``, ``>=``) whose other side does not mention ``v`` and is a function
+    application (or an if-then-else of them), an integer literal, or a variable bound outside
+    ``body`` (whose value is known when ``v``'s range is chosen): the literals (else ``None``).
+
+    Then each atom with ``v`` only depends on where ``v`` lies relative to the values of the
+    other sides, which are in the active domain (or are the literals); every integer has the same
+    order type as one of ``a - 1``, ``a``, ``a + 1`` for such a value ``a``, so the quantifier
+    can be evaluated exactly over those (see :func:`_order_types`).
+    """
+    literals: set[int] = set()
+    # (node, parent, variables bound between v's binder and node)
+    stack: list[tuple[Term, Term | None, frozenset[Term]]] = [(body, None, frozenset())]
+    while stack:
+        node, parent, inner = stack.pop()
+        if node is v:
+            if parent is None or parent.op not in _ORDER_OPS:
+                return None
+            other = parent.args[1] if parent.args[0] is v else parent.args[0]
+            if v in free_vars(other):
+                return None
+            if other.op is Op.INT_CONST:
+                literals.add(other.payload)
+            elif other.op is Op.VAR:
+                if other in inner:
+                    return None  # its values are not in the active domain when v is chosen
+            elif not _tabulated(other):
+                return None
+            continue
+        if node.op in BINDERS:
+            if v in node.bound_vars:
+                continue  # shadowed
+            inner = inner | frozenset(node.bound_vars)
+        stack.extend((a, node, inner) for a in node.args)
+    return frozenset(literals)
+
+
+_ORDER_OPS = frozenset({Op.EQ, Op.LT, Op.LE, Op.GT, Op.GE})
+
+
+def _order_types(c: _Ctx, literals: frozenset[int]) -> list[int]:
+    """One integer of each order type relative to the active domain and ``literals``."""
+    values = set(_active_ints(c)[:-1]) | literals
+    return sorted({a + d for a in values for d in (-1, 0, 1)}) or [0]
 
 
 def _tabulated(t: Term) -> bool:

@@ -637,6 +637,10 @@ def _x_structure(values: list[int]) -> tuple[Any, Structure]:
     ([1, 2, 3], "exists v: Int. |{i | x(i) = v}| = 0", True),
     ([1, 2, 3], "forall v: Int. exists i. x(i) = v", False),
     ([1, 2], "forall v: Int. (exists i. x(i) = v) -> |{i | x(i) = v}| = 1", True),
+    # comparisons with applications and literals: one integer per order type
+    ([1, 2], "forall v: Int. v < 5 or |{i | x(i) = v}| = 0", True),
+    ([1, 7], "forall v: Int. v < 5 or |{i | x(i) = v}| = 0", False),
+    ([1, 7], "exists v: Int. v > 1 and v < 7 and |{i | x(i) >= v}| = 1", True),
 ])
 def test_generic_integer_quantifiers_are_evaluated_exactly(values: list[int], text: str,
                                                           expected: bool) -> None:
@@ -645,7 +649,6 @@ def test_generic_integer_quantifiers_are_evaluated_exactly(values: list[int], te
 
 
 @pytest.mark.parametrize("text", [
-    "forall v: Int. v < 5 or |{i | x(i) = v}| = 0",   # ordering: not generic
     "exists v: Int. forall i. x(i) = v + 1",          # arithmetic on v: not generic
     "forall v: Int. forall w: Int. v = w",            # two bound integers compared
 ])
@@ -653,3 +656,26 @@ def test_non_generic_integer_quantifiers_still_need_a_range(text: str) -> None:
     parse, s = _x_structure([1, 2])
     with pytest.raises(UnsupportedError):
         holds(parse(text), s)
+
+
+def test_integer_quantifier_used_only_in_comparisons_is_evaluated_exactly() -> None:
+    """``exists t. |{i | ts(i) >= t}| > n/2 and t <= r``: ``t`` only meets applications,
+    constants and literals in comparisons, so its order type relative to their values decides
+    every atom; the evaluator tries one integer per order type, and agrees with a brute force
+    over a wide range."""
+    from logic.evaluate import evaluate as ev
+    from logic.parser import parse
+    from logic.signature import Signature
+    from logic.sorts import INT, PROC, FunctionSymbol
+    from logic.structure import Structure
+
+    ts = FunctionSymbol("ts", (PROC,), INT)
+    sig = Signature(functions={"ts": ts}, constants={"r": INT})
+    f = parse("exists t. |{i | ts(i) >= t}| > n/2 and t <= r and t > 2", sig)
+    seen = set()
+    for table, r in [((3, 5, 5), 4), ((3, 5, 5), 2), ((1, 1, 7), 9), ((0, 9, 9), 3)]:
+        s = Structure(3, {}, {ts: {(p,): x for p, x in enumerate(table)}}, {"r": r})
+        value = ev(f, s)
+        assert value == ev(f, s, int_range=range(-20, 21))
+        seen.add(value)
+    assert seen == {True, False}

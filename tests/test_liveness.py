@@ -142,7 +142,7 @@ def test_good_phase_vcs_chain_the_rounds_of_the_phase() -> None:
 
 # ---- verdicts ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model", ["otr.py", "lastvoting.py"])
+@pytest.mark.parametrize("model", ["otr.py", "lastvoting.py", "twophasecommit.py"])
 def test_termination_is_proved(model: str) -> None:
     report = hoverify.check(MODELS / model, kinds="liveness", timeout=20, cache=False)
     assert report.results
@@ -161,15 +161,23 @@ def test_too_weak_assumption_is_refuted_with_a_confirmed_counterexample() -> Non
                if r.kind is VCKind.PROGRESS)
 
 
-def test_reversed_good_phase_is_not_proved() -> None:
+def test_reversed_good_phase_is_refuted() -> None:
+    """PSync's mistake: 'the coordinator hears everyone' where 'everyone hears the coordinator'
+    is needed. The rounds the coordinator must reach lose the progress, with a counterexample
+    replayed through the model's code."""
     report = hoverify.check(FIXTURES / "lastvoting_reversed.py", kinds="liveness", timeout=6,
                             only="progress", cache=False)
-    status = {r.name: r.status for r in report.results}
-    assert status["termination step 1 progress Propose"] is not Status.PROVED
-    assert status["termination step 1 progress Decide"] is not Status.PROVED
+    by_name = {r.name: r for r in report.results}
+    for rnd in ("Propose", "Decide"):
+        r = by_name[f"termination step 1 progress {rnd}"]
+        assert r.status is Status.REFUTED, (rnd, r.reason)
+        assert r.counterexample is not None and "confirmed" in r.counterexample.text
+    # the rounds whose direction is right still make progress
+    assert by_name["termination step 1 progress Collect"].status is Status.PROVED
+    assert by_name["termination step 1 progress Ack"].status is Status.PROVED
 
 
-def test_cli_liveness_and_safety_only() -> None:
+def test_cli_liveness_and_safety_only(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "hoverify.cli", "check", *args],
                               capture_output=True, text=True, cwd=ROOT, timeout=300)
@@ -181,7 +189,12 @@ def test_cli_liveness_and_safety_only() -> None:
     safety = run(str(MODELS / "twophasecommit.py"), "--safety-only", "--only", "agreement",
                  "--no-cache")
     assert "termination" not in safety.stdout
-    none = run(str(MODELS / "uniformvoting.py"), "--liveness-only", "--no-cache")
+    text = (MODELS / "otr.py").read_text()
+    start = text.index("    progress = {")
+    end = text.index("    }\n", start) + len("    }\n")
+    unchained = tmp_path / "otr_unchained.py"
+    unchained.write_text(text[:start] + text[end:])
+    none = run(str(unchained), "--liveness-only", "--no-cache")
     assert none.returncode == 3
     assert "has no proof chain" in none.stdout
     assert "no liveness VCs" in none.stderr

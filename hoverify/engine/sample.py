@@ -1,10 +1,11 @@
 """Looking for a counterexample to induction by running the model's code on random states.
 
-When the decision procedure cannot decide a consecution (or two-state property) VC, random
-pre-states with few processes and small values are drawn; those that satisfy the VC's
-pre-condition (the invariants at the round's boundary, the HO predicate, the fault assumption:
-everything but the transition relation) are run one round through the executor, and the VC's
-negation is evaluated on the result. A hit is then replayed by
+When the decision procedure cannot decide a VC over a round, pre-states with few processes are
+drawn, half of them random (small values), half of them reachable (the end of a random run
+with lossy links, which satisfies the invariants that random states rarely do); those that
+satisfy the VC's pre-condition (the invariants at the round's boundary, the HO predicate, the
+fault assumption: everything but the transition relation) are run one round through the
+executor, and the VC's negation is evaluated on the result. A hit is then replayed by
 :func:`hoverify.engine.replay.replay_transition` like any solver counterexample, so it is only
 reported when the model's code reproduces it.
 
@@ -63,6 +64,18 @@ def _random_pre(cm: CompiledModel, rng: random.Random, n: int, r: int) -> tuple[
     return State(r, names, tuple(rows), inputs, crashed), init
 
 
+def _reachable_pre(cm: CompiledModel, rng: random.Random, n: int,
+                   r: int) -> tuple[State, State]:
+    """A reachable pre-state for round ``r`` (a random run with lossy links) and its initial
+    state: reachable states satisfy the invariants, which random ones rarely do."""
+    from hoverify.executor import run
+
+    omit = rng.choice((0.1, 0.3, 0.6))
+    trace = run(cm.model, n, r, f"omit:{omit}", seed=rng.randrange(1 << 30),
+                stop_on_violation=False, record=False)
+    return (trace.rounds[-1].post if trace.rounds else trace.initial), trace.initial
+
+
 def search(cm: CompiledModel, vc: VC, *, samples: int = SAMPLES, seconds: float = SECONDS,
            seed: int = 0) -> Structure | None:
     """A structure on which ``vc.negation`` holds, built from a real executor step, or None."""
@@ -82,7 +95,10 @@ def search(cm: CompiledModel, vc: VC, *, samples: int = SAMPLES, seconds: float 
             break
         n = min_n + i % 4
         r = k * rng.randrange(3) + vc.round.index
-        pre, init = _random_pre(cm, rng, n, r)
+        try:
+            pre, init = (_reachable_pre if i % 2 else _random_pre)(cm, rng, n, r)
+        except Exception:  # noqa: BLE001 - a run the adversary cannot make is skipped
+            continue
         full = (1 << n) - 1
         if i % 3 == 2:  # uniform rounds (everyone hears the same set): good-round predicates
             masks = (rng.randrange(full + 1),) * n
