@@ -33,7 +33,7 @@ class BenOr(Algorithm):
     values = (0, 1)
 
     def init(p, v):
-        p.x = v
+        p.x = 0 if v == 0 else 1  # binary consensus: any other input counts as 1
 
     class Report(Round):
         def send(p):
@@ -70,10 +70,24 @@ class BenOr(Algorithm):
             "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
     }
     invariants = [
-        "(forall i. not decided(i)) or exists v. |{i | x(i) = v}| > n/2"
-        " and (forall i. decided(i) -> decision(i) = v)"
-        " and (forall i. vote(i) != ? -> vote(i) = v)",
+        # once someone decided v, every x is v (the deciding phase's votes reach everyone);
+        # stated per binary value, which the decision procedure handles without instantiating v
+        "(forall i. not decided(i))"
+        " or (forall i. x(i) = 0 and (decided(i) -> decision(i) = 0))"
+        " or (forall i. x(i) = 1 and (decided(i) -> decision(i) = 1))",
+        # values are binary
+        "forall i. (x(i) = 0 or x(i) = 1) and (decided(i) -> decision(i) = 0 or decision(i) = 1)",
+        "forall j. init(x)(j) = 0 or init(x)(j) = 1",
+        # unanimous inputs stay unanimous (no coin is ever flipped)
+        "forall v. (forall j. init(x)(j) = v) -> forall i. x(i) = v"
+        " and (decided(i) -> decision(i) = v)",
     ]
     round_invariants = {
-        "Report": "forall p. vote(p) != ? -> |{i | x(i) = vote(p)}| > n/2",
+        "Report": "(forall p. vote(p) != ? -> |{i | x(i) = vote(p)}| > n/2"
+                  " and (vote(p) = 0 or vote(p) = 1))"
+                  " and ((forall i. not decided(i)) or (forall i. x(i) = 0 and vote(i) = 0)"
+                  " or (forall i. x(i) = 1 and vote(i) = 1))"
+                  " and (forall v. (forall j. init(x)(j) = v) -> forall i. vote(i) = v)"
+                  " and ((forall i. vote(i) = ? or vote(i) = 0)"
+                  " or (forall i. vote(i) = ? or vote(i) = 1))",
     }

@@ -2,7 +2,8 @@
 
 For a phase of rounds ``R_0 .. R_{k-1}`` with HO safety predicates ``S_j``, invariants ``I``
 (the conjunction of the model's ``invariants``) and round invariants ``RI_j`` (``round_invariants``,
-holding *after* round ``R_j``), the boundary before round ``j`` carries
+holding *after* round ``R_j``; a conjunction is split into its conjuncts, named
+``round_invariants[R][k]``), the boundary before round ``j`` carries
 
     B_0 = I          B_j = I ∧ RI_{j-1}   (0 < j < k; ``RI_{j-1}`` omitted if absent)
 
@@ -163,8 +164,12 @@ class VCGenerator:
             prev = cm.rounds[j - 1].name
             ri = cm.round_invariants.get(prev)
             if ri is not None:
-                goals.append((f"round_invariants[{prev}]",
-                              cm.spec_lines.get(("round_invariants", prev)), ri))
+                # a conjunction is proved conjunct by conjunct (smaller VCs, separate verdicts)
+                parts = conjuncts(ri) or [ri]
+                line = cm.spec_lines.get(("round_invariants", prev))
+                for k, part in enumerate(parts):
+                    suffix = f"[{k}]" if len(parts) > 1 else ""
+                    goals.append((f"round_invariants[{prev}]{suffix}", line, part))
         return goals
 
     def transition(self, j: int) -> tuple[Term, ...]:
