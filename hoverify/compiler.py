@@ -29,7 +29,8 @@
   ``safety`` is the round's HO predicate; ``wellformed`` collects the conditions under which the
   executor raises no run-time error (e.g. no ``None`` stored in a non-optional local).
 * ``faults``: the fault model's assumption on one round (``None`` for benign faults).
-* ``safety``, ``invariants``, ``round_invariants``: the model's specification strings, parsed
+* ``safety``, ``invariants``, ``round_invariants``, ``round_lemmas``: the model's specification
+  strings, parsed
   against the signature (see :mod:`hoverify.compile_spec` for ``?`` and optional locals).
 
 :meth:`CompiledModel.encode` interprets the signature by an executor state (and a round's input
@@ -145,6 +146,9 @@ class CompiledModel:
     file: str = "<unknown>"
     #: goals, good rounds, assumption and proof chains (``None``: no liveness goal)
     liveness: Liveness | None = field(default=None, repr=False)
+    #: per round, two-state lemmas about its transition (``old(x)`` the pre-state), proved in
+    #: order and then assumed by every other VC over that round
+    round_lemmas: Mapping[str, tuple[Term, ...]] = field(default_factory=dict, repr=False)
 
     def round_of(self, r: int) -> RoundRelation:
         """The relation of round number ``r`` (``rounds[r % k]``)."""
@@ -450,11 +454,23 @@ class _Compiler:
                 raise self.error(f"round_invariants: {name!r} is not a round of "
                                  f"{model.__name__} ({', '.join(round_names)})")
             rinv[name] = specs.attr("round_invariants", name, text)
+        lemma_src = getattr(model, "round_lemmas", {}) or {}
+        if not isinstance(lemma_src, Mapping):
+            raise self.error(f"{model.__name__}.round_lemmas must map round names to lists of "
+                             f"two-state formula strings")
+        lemmas: dict[str, tuple[Term, ...]] = {}
+        for name, texts in lemma_src.items():
+            if name not in round_names:
+                raise self.error(f"round_lemmas: {name!r} is not a round of {model.__name__} "
+                                 f"({', '.join(round_names)})")
+            items = [texts] if isinstance(texts, str) else list(texts)
+            lemmas[name] = tuple(specs.attr("round_lemmas", (name, k), text)
+                                 for k, text in enumerate(items))
         liveness = compile_liveness(model, round_names, specs.attr, specs.good_round,
                                     specs.line_of, self.file)
         return CompiledModel(model, sig, init, init_wf, tuple(rounds), faults, safety,
                              invariants, rinv, syms.locals, syms, dict(specs.lines_of),
-                             self.file, liveness)
+                             self.file, liveness, lemmas)
 
     def compile_init(self, syms: Symbols) -> tuple[Term, Term]:
         model = self.model

@@ -23,7 +23,7 @@ from hoverify.compiler import CompiledModel
 from hoverify.engine.vcgen import VC
 from hoverify.trace import RoundInput, State
 from logic.structure import Structure
-from logic.terms import And
+from logic.terms import And, symbols
 
 SAMPLES = 4000
 SECONDS = 3.0
@@ -87,7 +87,10 @@ def search(cm: CompiledModel, vc: VC, *, samples: int = SAMPLES, seconds: float 
         return None
     rng = random.Random(seed)
     k = len(cm.rounds)
-    pre_hyps = And(*[h for h in vc.hypotheses if h is not vc.round.relation])
+    # the pre-condition: the hypotheses about the pre-state (not the relation, nor the round
+    # lemmas, which mention the post-state)
+    pre_hyps = And(*[h for h in vc.hypotheses if h is not vc.round.relation
+                     and not any(f.version == "next" for f in symbols(h))])
     deadline = time.perf_counter() + seconds
     min_n = max(1, getattr(cm.model, "min_n", 1) or 1)
     for i in range(samples):

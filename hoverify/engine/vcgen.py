@@ -14,7 +14,10 @@ and the VCs are
   ``B_j ∧ S_j ∧ F ∧ TR_j ⇒ goal'`` where ``F`` is the fault model's assumption and ``goal'`` is the
   goal over the post-state (locals primed, ``r`` and ``phase`` advanced);
 * **properties**: a state property ``I ⇒ P``; a two-state property (one that mentions ``old``) is
-  checked over every round: ``B_j ∧ S_j ∧ F ∧ TR_j ⇒ P[old := pre, now := post]``.
+  checked over every round: ``B_j ∧ S_j ∧ F ∧ TR_j ⇒ P[old := pre, now := post]``;
+* **round lemmas** (``round_lemmas``): two-state facts ``L_{j,k}`` about round ``j``'s
+  transition, each proved from ``B_j ∧ S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}``, then hypotheses of every
+  other VC over round ``j`` (a proof decomposed by the model's author, each part checked).
 
 Each VC is checked by refuting ``hypotheses ∧ ¬goal``: unsat proves it.
 """
@@ -172,7 +175,12 @@ class VCGenerator:
                     goals.append((f"round_invariants[{prev}]{suffix}", line, part))
         return goals
 
-    def transition(self, j: int) -> tuple[Term, ...]:
+    def lemmas(self, j: int, upto: int | None = None) -> tuple[Term, ...]:
+        """The round lemmas of round ``j`` (the first ``upto``) over its transition."""
+        ls = self.cm.round_lemmas.get(self.cm.rounds[j].name, ())
+        return tuple(self.two_state(lemma, j) for lemma in ls[:upto])
+
+    def transition(self, j: int, lemmas: bool = True) -> tuple[Term, ...]:
         rr = self.cm.rounds[j]
         hyps = [g for _, _, g in self.boundary(j)]
         if rr.safety is not None:
@@ -180,6 +188,8 @@ class VCGenerator:
         if self.cm.faults is not None:
             hyps.append(self.cm.faults)
         hyps.append(rr.relation)
+        if lemmas:
+            hyps.extend(self.lemmas(j))
         return tuple(hyps)
 
     def generate(self) -> list[VC]:
@@ -190,6 +200,13 @@ class VCGenerator:
             vcs.append(VC(f"{target} initiation", VCKind.INITIATION, init_hyps, inv, target,
                           self.file, line))
         for j, rr in enumerate(cm.rounds):
+            # round lemmas first, each from the transition and the lemmas before it
+            for k, lemma in enumerate(cm.round_lemmas.get(rr.name, ())):
+                target = f"round_lemmas[{rr.name}][{k}]"
+                vcs.append(VC(target, VCKind.TRANSITION_PROPERTY,
+                              (*self.transition(j, lemmas=False), *self.lemmas(j, k)),
+                              self.two_state(lemma, j), target, self.file,
+                              cm.spec_lines.get(("round_lemmas", (rr.name, k))), rr))
             hyps = self.transition(j)
             for target, line, goal in self.boundary((j + 1) % self.k):
                 vcs.append(VC(f"{target} {rr.name}", VCKind.CONSECUTION, hyps,
