@@ -496,7 +496,9 @@ _RESERVED_LOCALS = {"id", "decide", "_id"}
 class Algorithm:
     """Base class of models: declare ``Local``\\ s, ``init(p, v)`` and nested ``Round`` classes.
 
-    Class attributes a model may set: ``properties``, ``safety``, ``invariants``, ``liveness``,
+    Class attributes a model may set: ``properties``, ``safety``, ``invariants``,
+    ``round_invariants`` (round name -> formula holding after that round), ``round_lemmas``
+    (round name -> two-state formulas about its transition, ``old(x)`` the pre-state), ``liveness``,
     ``ho_predicate``, ``fault_model``, ``values`` (the initial-value domain the executor and the
     explorer draw from) and ``min_n`` (the smallest ``n`` the model's assumptions allow).
 

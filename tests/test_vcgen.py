@@ -7,15 +7,18 @@ from pathlib import Path
 
 from hoverify.compiler import compile_model
 from hoverify.engine.canon import canonical_processes
+from hoverify.engine.discharge import discharge
 from hoverify.engine.replay import replay_transition
+from hoverify.engine.results import Status
 from hoverify.engine.sample import search
 from hoverify.engine.vcgen import VCKind, generate
-from hoverify.loader import load_and_compile
+from hoverify.loader import load_and_compile, load_model
 from logic.evaluate import holds
 from logic.printer import to_text
 from logic.structure import Structure
 
 ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
 
 
 def _vcs(name: str) -> tuple[object, list]:
@@ -92,3 +95,24 @@ def test_random_states_find_nothing_for_an_inductive_invariant() -> None:
     cm, vcs = _vcs("otr.py")
     vc = next(v for v in vcs if v.name == "invariant[1] Exchange")
     assert search(cm, vc, samples=300, seconds=2.0) is None
+
+
+def test_round_lemmas_are_proved_first_then_assumed(tmp_path: Path) -> None:
+    """A round lemma is a VC of its own (from the transition and the lemmas before it), and a
+    hypothesis of every other VC over its round, never of its own."""
+    text = (MODELS / "otr.py").read_text()
+    lemma = ('    round_lemmas = {"Exchange": ["forall i. |HO(i)| <= 2*n/3 -> x(i) = old(x)(i)",'
+             ' "forall i. |HO(i)| <= 2*n/3 -> not decided(i) or old(decided)(i)"]}\n')
+    path = tmp_path / "otr_lemmas.py"
+    path.write_text(text.replace("    invariants = [", lemma + "    invariants = [", 1))
+    cm = compile_model(load_model(path))
+    vcs = generate(cm)
+    by_name = {vc.name: vc for vc in vcs}
+    first, second = by_name["round_lemmas[Exchange][0]"], by_name["round_lemmas[Exchange][1]"]
+    assert first.kind is VCKind.TRANSITION_PROPERTY and first.target_line
+    assert first.goal in second.hypotheses and first.goal not in first.hypotheses
+    assert second.goal not in second.hypotheses
+    for name in ("invariant[0] Exchange", "irrevocability Exchange"):
+        assert {first.goal, second.goal} <= set(by_name[name].hypotheses)
+    for vc in (first, second):
+        assert discharge(cm, vc, "z3", 20).status is Status.PROVED
