@@ -110,6 +110,10 @@ class LastVoting(Algorithm):
         "forall i. exists j. x(i) = init(x)(j)",
         "forall i. vote(i) != ? -> exists j. vote(i) = init(x)(j)",
         "forall i. commit(i) -> vote(i) != ?",
+        # a timestamp of the current phase was set by its coordinator's proposal (without these,
+        # invariant 0 is not inductive over Ack: a process with ts = phase and no commit)
+        "forall i. ts(i) <= phase and (r = 4*phase -> ts(i) < phase)",
+        "forall i. ts(i) = phase -> commit(coord(phase))",
     ]
     # Termination: one good phase with coordinator c = coord(phase): |HO(c)| > n/2 in rounds 1
     # and 3, and everyone hears c in rounds 2 and 4.
