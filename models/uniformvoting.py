@@ -76,6 +76,8 @@ class UniformVoting(Algorithm):
         # votes are reset at the end of every phase (without it, invariant 0 is not inductive)
         "forall i. r = 2*phase -> vote(i) = ?",
     ]
+    # after Propose a vote is the voter's new x
+    round_invariants = {"Propose": "forall i. vote(i) != ? -> vote(i) = x(i)"}
     # Termination: one uniform round (everyone hears the same set), then the next round decides.
     liveness = {"termination": "eventually forall i. decided(i)"}
     good_rounds = {"uniform": Uniform()}
