@@ -48,7 +48,7 @@ class Row:
 
     @property
     def safety(self) -> float:
-        return statistics.median(self.times)
+        return statistics.median(self.times) if self.times else 0.0
 
     @property
     def liveness(self) -> float:
@@ -81,7 +81,7 @@ def _model_paths(names: list[str] | None) -> list[Path]:
     return out
 
 
-def _cold(path: Path, backend: str, timeout: float, runs: int) -> Row:
+def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str = "all") -> Row:
     import hoverify
     from hoverify.engine.vcgen import generate
     from hoverify.loader import load_and_compile
@@ -90,12 +90,14 @@ def _cold(path: Path, backend: str, timeout: float, runs: int) -> Row:
     has_liveness = any(vc.kind.liveness for vc in generate(cm))
     row = Row(path.stem, backend)
     for _ in range(runs):
-        start = time.perf_counter()
-        report = hoverify.check(path, backend=backend, timeout=timeout, cache=False,
-                                kinds="safety")
-        row.times.append(time.perf_counter() - start)
-        results = list(report.results)
-        if has_liveness:
+        results = []
+        if kinds != "liveness":
+            start = time.perf_counter()
+            report = hoverify.check(path, backend=backend, timeout=timeout, cache=False,
+                                    kinds="safety")
+            row.times.append(time.perf_counter() - start)
+            results += report.results
+        if has_liveness and kinds != "safety":
             start = time.perf_counter()
             live = hoverify.check(path, backend=backend, timeout=timeout, cache=False,
                                   kinds="liveness")
@@ -152,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backends", nargs="*", default=["z3"],
                     help="backends or modes (z3 cvc5 yices portfolio cross-check)")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds per VC")
+    ap.add_argument("--kinds", choices=("all", "safety", "liveness"), default="all",
+                    help="which VCs to time (default: both, separately)")
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-cache runs")
     ap.add_argument("--no-first", action="store_true",
                     help="skip the time to the first VC result of hoverify check")
@@ -161,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for path in paths:
         for b in args.backends:
-            row = _cold(path, b, args.timeout, args.runs)
+            row = _cold(path, b, args.timeout, args.runs, args.kinds)
             if not args.no_warm and b == args.backends[0]:
                 row.warm = _warm(path, b, args.timeout)
             rows.append(row)
@@ -178,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         warm = f"{r.warm:.3f}" if r.warm is not None else "-"
         atoms, regions, inst = r.largest
         live = f"{r.liveness:.3f}s" if r.live_times else "-"
-        print(f"{r.model:<16}{r.backend:<13}{r.vcs:>4}  {verdicts:<34}{r.safety:>8.3f}s"
+        safety = f"{r.safety:.3f}s" if r.times else "-"
+        print(f"{r.model:<16}{r.backend:<13}{r.vcs:>4}  {verdicts:<34}{safety:>9}"
               f"{live:>10}{r.median:>10.3f}s{warm:>8}s  {atoms}/{regions}/{inst} "
               f"{r.largest_vc}")
     for b in args.backends:
