@@ -6,8 +6,7 @@ A model states (see :class:`hoverify.dsl.Algorithm`)
   ``◇``; ``[]``, ``G``, ``□``) with ``P`` a state formula;
 * ``good_rounds``: name -> an HO predicate (a good *round*, any round of the phase) or a dict
   from round names to HO predicates (a good *phase*: each of its rounds constrained separately);
-* ``assumption``: an LTL formula over the names of ``good_rounds`` (:mod:`hoverify.assumption`
-  lists the supported shapes);
+* ``assumption``: an LTL formula over the names of ``good_rounds`` (:mod:`hoverify.liveness.ltl`);
 * ``progress``: goal name -> its proof chain, a list of steps ``(good, invariant)``. The
   invariant of a step over a good phase is a dict from round names to the state formula that
   holds after that round of the good phase (the last round's is the step's invariant). The good
@@ -15,7 +14,8 @@ A model states (see :class:`hoverify.dsl.Algorithm`)
   phase is one), for steps that need no help from the network.
 
 The chain is checked against the assumption here: every good round a chain consumes must be
-promised by the assumption, in order (:func:`hoverify.assumption.supplies`). A chain that asks
+promised by the assumption, in order (:func:`hoverify.liveness.ltl.supplies`: the assumption
+must imply ``F(s1 ∧ X F(s2 ∧ …))``, decided on a Büchi automaton). A chain that asks
 for more than the assumption promises is a compile error, never a proof.
 """
 
@@ -208,7 +208,7 @@ def _chain(goal: str, steps_src: Any, good: Mapping[str, GoodRounds], round_name
 def _check_assumption(name: str, assumption: str, goals: list[LivenessGoal],
                       good: Mapping[str, GoodRounds], line_of: Locate,
                       error: Callable[[str, int | None], CompileError]) -> None:
-    from hoverify.assumption import AssumptionError, mismatch_message, parse_assumption
+    from hoverify.liveness.ltl import LtlError, mismatch_message, parse_ltl
 
     line = line_of("assumption", None)
     if all(s.good == ANY for g in goals for s in g.steps):
@@ -218,9 +218,9 @@ def _check_assumption(name: str, assumption: str, goals: list[LivenessGoal],
                     f"rounds the network promises, e.g. assumption = 'always eventually "
                     f"{next(iter(good), 'good')}'", line)
     try:
-        promise = parse_assumption(assumption, [name for name in good if name != ANY])
-    except AssumptionError as e:
-        raise error(str(e), line) from None
+        promise = parse_ltl(assumption, [name for name in good if name != ANY])
+    except LtlError as e:
+        raise error(f"assumption: {e}", line) from None
     for g in goals:
         # every phase is an "any" phase: such steps need no promise
         msg = mismatch_message(promise, [s.good for s in g.steps if s.good != ANY])
