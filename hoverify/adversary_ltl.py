@@ -17,6 +17,10 @@ Positions of the word are rounds. A good *phase* (a ``good_rounds`` value that i
 round names to predicates) takes a whole phase: a position that names one starts at the next
 phase boundary (the rounds skipped to reach it are bad ones) and each round of that phase gets
 its own predicate (none for a round the dict leaves out); the next position follows the phase.
+With ``tight=1`` every good round is then shrunk to a minimal one (senders dropped from every HO
+set, then single edges, while the predicates hold): the weakest network the assumption allows,
+which shows whether an assumption is too weak.
+
 Put the layer last in a stack (``crash:1+eventually-good``): a layer above it could spoil its
 good rounds.
 """
@@ -42,7 +46,7 @@ class EventuallyGood(Adversary):
     """Random bad rounds, and the good rounds the model's ``assumption`` promises (see the
     module docstring)."""
 
-    def __init__(self, bad: float = 0.5, delay: int = 5) -> None:
+    def __init__(self, bad: float = 0.5, delay: int = 5, tight: bool = False) -> None:
         if not 0 <= bad <= 1:
             raise AdversaryError(f"eventually-good: bad must be a probability in [0, 1], "
                                  f"not {bad}")
@@ -50,8 +54,9 @@ class EventuallyGood(Adversary):
             raise AdversaryError(f"eventually-good: delay must be at least 0, not {delay}")
         self.bad = bad
         self.delay = delay
+        self.tight = tight
         parts = ([f"bad={bad:g}"] if bad != 0.5 else []) + (
-            [f"delay={delay}"] if delay != 5 else [])
+            [f"delay={delay}"] if delay != 5 else []) + (["tight=1"] if tight else [])
         self.spec = "eventually-good" + (":" + ",".join(parts) if parts else "")
         self._rounds: dict[str, HOPredicate] = {}
         self._phases: dict[str, dict[int, HOPredicate]] = {}
@@ -150,7 +155,33 @@ class EventuallyGood(Adversary):
             raise AdversaryError(
                 f"round {view.r}: eventually-good cannot make the round a {labels} round "
                 f"({pred.formula}) with the live processes {sorted(bits(live))}")
+        if self.tight:
+            ho = _shrink(ho, pred, rng, view.phase)
         return RoundInput(ho, below.crash, below.corrupt)
+
+
+def _shrink(ho: HOSets, pred: HOPredicate, rng: random.Random, phase: int) -> HOSets:
+    """A minimal good round below ``ho``: senders removed from every HO set at once (which keeps
+    uniform rounds uniform), then single HO edges, in random order, while ``pred`` still holds."""
+    masks = list(ho.masks)
+    n = len(masks)
+    changed = True
+    while changed:
+        changed = False
+        senders = list(range(n))
+        rng.shuffle(senders)
+        for q in senders:
+            trial = HOSets(tuple(m & ~(1 << q) for m in masks))
+            if trial.masks != tuple(masks) and pred.holds(trial, phase):
+                masks, changed = list(trial.masks), True
+        edges = [(p, q) for p in range(n) for q in bits(masks[p])]
+        rng.shuffle(edges)
+        for p, q in edges:
+            trial_masks = list(masks)
+            trial_masks[p] &= ~(1 << q)
+            if pred.holds(HOSets(tuple(trial_masks)), phase):
+                masks, changed = trial_masks, True
+    return HOSets(tuple(masks))
 
 
 def _predicate(value: Any, where: str) -> HOPredicate:

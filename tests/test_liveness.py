@@ -196,3 +196,22 @@ def test_cli_liveness_and_safety_only(tmp_path: Path) -> None:
     assert none.returncode == 3
     assert "has no proof chain" in none.stdout
     assert "no liveness VCs" in none.stderr
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_simulation_under_a_too_weak_assumption_need_not_decide(seed: int) -> None:
+    """The weakest network the assumption allows (every good round shrunk to a minimal one,
+    nothing delivered otherwise): One-Third Rule decides under its own assumption, and does not
+    within 50 rounds under good rounds of only > n/2."""
+    from hoverify.executor import run
+    from hoverify.loader import load_model
+
+    adversary = "eventually-good:bad=1,tight=1"
+    good = run(load_model(MODELS / "otr.py"), 3, 50, adversary, seed=seed, inputs=(0, 1, 1))
+    weak = run(load_model(FIXTURES / "otr_weak.py"), 3, 50, adversary, seed=seed,
+               inputs=(0, 1, 1))
+    assert good.decided_round() is not None
+    assert weak.decided_round() is None and len(weak.rounds) == 50
+    uniform = [rec for rec in weak.rounds if len(set(rec.input.ho.masks)) == 1
+               and rec.input.ho.masks[0]]
+    assert uniform and all(bin(rec.input.ho.masks[0]).count("1") == 2 for rec in uniform)
