@@ -56,27 +56,40 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     # by the caller is tried with triggers, then with every instance
     attempts = ATTEMPTS if depth is None else ((depth, True, True), (depth, False, True))
     best: CheckResult | None = None
+    tried: list[str] = []  # what each attempt came to, for the final unknown's reason
     for d, trig, wit in attempts:
+        label = f"depth {d}" + (", triggers" if trig else "") + (
+            "" if wit else ", no witness terms")
         remaining = timeout - (time.perf_counter() - start)
         if remaining <= 0.05:
+            tried.append(f"{label}: no time left")
             break
         try:
             res = _attempt(formula, backend, encoding, d, remaining, isolate, small_model, trig,
                            wit)
         except UnsupportedError as e:
+            tried.append(f"{label}: {e}")
             if best is None:
                 best = _unknown(backend, start, f"{e}")
             continue
-        res.stats["attempt"] = f"depth {d}" + (", triggers" if trig else "") + (
-            "" if wit else ", no witness terms")
+        res.stats["attempt"] = label
         res = replace(res, seconds=time.perf_counter() - start)
         if res.answer is not Answer.UNKNOWN:
             return res
+        tried.append(f"{label}: " + (
+            "a candidate model that does not satisfy the formula"
+            + (f" (n = {res.stats['candidate_n']})" if "candidate_n" in res.stats else "")
+            if res.stats.get("incomplete") else res.reason or "unknown"))
         best = res
         if not res.stats.get("incomplete"):
             break  # the solver itself gave up: a larger reduction will not help
     assert best is not None or timeout <= 0.05
-    return best if best is not None else _unknown(backend, start, "no time left")
+    if best is None:
+        return _unknown(backend, start, "no time left")
+    if len(tried) > 1:
+        best.stats["attempts"] = tried
+        best = replace(best, reason=f"{best.reason} [attempts: {'; '.join(tried)}]")
+    return best
 
 
 #: (instantiation depth, triggers, witness terms) of the successive attempts of ``check``
@@ -145,6 +158,7 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
     if verdict:
         return result(Answer.SAT, model=model)
     stats["incomplete"] = True
+    stats["candidate_n"] = model.n
     return result(Answer.UNKNOWN,
                   reason=f"the solver found a candidate model (n = {model.n}) of the reduction at "
                          f"instantiation depth {reduction.reducer.depth}, but it does not satisfy "

@@ -112,3 +112,30 @@ def test_unknown_backend_is_an_error() -> None:
 
     with pytest.raises(BackendError):
         check(Eq(N, IntConst(1)), backend="no-such-solver")
+
+
+def test_an_unknown_answer_says_what_every_attempt_came_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When iterative deepening ends in unknown, the reason lists each attempt's outcome (a
+    candidate model that failed validation, a reduction too large, ...), not only one."""
+    import logic.decide as decide
+    from logic.errors import UnsupportedError
+    from logic.result import CheckResult
+
+    calls: list[int] = []
+
+    def fake(formula, backend, encoding, d, timeout, isolate, small_model, trig, wit=True,
+             ) -> CheckResult:
+        calls.append(d)
+        if d == 0:
+            return CheckResult(Answer.UNKNOWN, backend, 0.0, None, "candidate fails",
+                               stats={"incomplete": True, "candidate_n": 5})
+        raise UnsupportedError(f"too many sets at depth {d}")
+
+    monkeypatch.setattr(decide, "_attempt", fake)
+    res = decide.check(Gt(N, IntConst(0)), timeout=5)
+    assert res.answer is Answer.UNKNOWN and calls == [d for d, _, _ in decide.ATTEMPTS]
+    assert res.reason is not None and res.reason.startswith("candidate fails [attempts: ")
+    assert "depth 0, triggers: a candidate model that does not satisfy the formula (n = 5)" \
+        in res.reason
+    assert "depth 2, triggers, no witness terms: too many sets at depth 2" in res.reason
+    assert res.stats["attempts"][-1] == "depth 1: too many sets at depth 1"
