@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from logic.errors import LogicError, UnsupportedError
@@ -54,19 +54,20 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
                         triggers)
     # iterative deepening: cheap reductions first (each one is sound on its own); a depth given
     # by the caller is tried with triggers, then with every instance
-    attempts = ATTEMPTS if depth is None else ((depth, True, True), (depth, False, True))
+    attempts = ATTEMPTS if depth is None else (Attempt(depth, anchored=True), Attempt(depth),
+                                                Attempt(depth, triggers=False))
     best: CheckResult | None = None
     tried: list[str] = []  # what each attempt came to, for the final unknown's reason
-    for d, trig, wit in attempts:
-        label = f"depth {d}" + (", triggers" if trig else "") + (
-            "" if wit else ", no witness terms")
+    model_found: CheckResult | None = None
+    for at in attempts:
+        label = at.label
         remaining = timeout - (time.perf_counter() - start)
         if remaining <= 0.05:
             tried.append(f"{label}: no time left")
             break
         try:
-            res = _attempt(formula, backend, encoding, d, remaining, isolate, small_model, trig,
-                           wit)
+            res = _attempt(formula, backend, encoding, at.depth, remaining, isolate, small_model,
+                           at.triggers, at.witness_terms, at.anchored)
         except UnsupportedError as e:
             tried.append(f"{label}: {e}")
             if best is None:
@@ -74,6 +75,11 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
             continue
         res.stats["attempt"] = label
         res = replace(res, seconds=time.perf_counter() - start)
+        if res.answer is Answer.SAT and at.anchored:
+            # a true model, but the next attempt (named processes counted) reports a clearer one
+            tried.append(f"{label}: a model (the next attempt describes it better)")
+            model_found = res  # reported if the next attempts do not decide
+            continue
         if res.answer is not Answer.UNKNOWN:
             return res
         tried.append(f"{label}: " + (
@@ -83,6 +89,8 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
         best = res
         if not res.stats.get("incomplete"):
             break  # the solver itself gave up: a larger reduction will not help
+    if model_found is not None:
+        return model_found
     assert best is not None or timeout <= 0.05
     if best is None:
         return _unknown(backend, start, "no time left")
@@ -92,8 +100,27 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     return best
 
 
-#: (instantiation depth, triggers, witness terms) of the successive attempts of ``check``
-ATTEMPTS = ((0, True, True), (2, True, False), (1, True, True), (1, False, True))
+@dataclass(frozen=True)
+class Attempt:
+    """One reduction tried by ``check`` (see :func:`logic.reduce.reduce_formula`)."""
+
+    depth: int
+    triggers: bool = True
+    witness_terms: bool = True
+    anchored: bool = False
+
+    @property
+    def label(self) -> str:
+        return (f"depth {self.depth}" + (", triggers" if self.triggers else "")
+                + ("" if self.witness_terms else ", no witness terms")
+                + (", anchored" if self.anchored else ""))
+
+
+#: the successive attempts of ``check``: cheap reductions first, each sound on its own. An
+#: anchored reduction is the easiest for the solvers to refute; its sat answers seldom decode, so
+#: the same depth follows with the named processes counted (for a counterexample a person reads)
+ATTEMPTS = (Attempt(0, anchored=True), Attempt(0), Attempt(2, witness_terms=False),
+            Attempt(1, anchored=True), Attempt(1), Attempt(1, triggers=False))
 
 
 def _unknown(backend: str, start: float, reason: str) -> CheckResult:
@@ -102,7 +129,7 @@ def _unknown(backend: str, start: float, reason: str) -> CheckResult:
 
 def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, timeout: float,
              isolate: bool, small_model: bool, triggers: bool,
-             witness_terms: bool = True) -> CheckResult:
+             witness_terms: bool = True, anchored: bool = False) -> CheckResult:
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
@@ -110,7 +137,7 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
     start = time.perf_counter()
     reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
                                encoding=encoding, triggers=triggers, deadline=start + timeout,
-                               witness_terms=witness_terms)
+                               witness_terms=witness_terms, anchored=anchored)
     plan = plan_queries(reduction)
     reduce_seconds = time.perf_counter() - start
     stats = dict(reduction.stats)

@@ -413,10 +413,67 @@ def prepare(formula: Term, origin: str = "", scope: tuple[Term, ...] = ()) -> li
         vs, matrix = _prenex(part)
         if matrix is TRUE:
             continue
+        vs, matrix = eliminate_disequalities(vs, matrix)
         fv = free_vars(matrix)
         vs = tuple(v for v in vs if v in fv)
         clauses.append(Clause(vs, matrix, origin))
     return clauses
+
+
+def _disjuncts(t: Term) -> list[Term]:
+    if t.op is Op.OR:
+        return [d for a in t.args for d in _disjuncts(a)]
+    return [t]
+
+
+def _fold(t: Term) -> Term:
+    """Fold ``a = a`` to true and the Boolean constants it makes (after a substitution)."""
+    if not t.args:
+        return t
+    args = tuple(_fold(a) for a in t.args)
+    op = t.op
+    if op is Op.EQ and args[0] is args[1]:
+        return TRUE
+    if op is Op.NOT and args[0].op is Op.BOOL_CONST:
+        return FALSE if args[0] is TRUE else TRUE
+    if op is Op.AND:
+        if FALSE in args:
+            return FALSE
+        rest = [a for a in args if a is not TRUE]
+        return And(*rest) if rest else TRUE
+    if op is Op.OR:
+        if TRUE in args:
+            return TRUE
+        rest = [a for a in args if a is not FALSE]
+        return Or(*rest) if rest else FALSE
+    if op is Op.ITE and args[0].op is Op.BOOL_CONST:
+        return args[1] if args[0] is TRUE else args[2]
+    if all(a is b for a, b in zip(args, t.args)):
+        return t
+    return rebuild(t, args)
+
+
+def eliminate_disequalities(vs: tuple[Term, ...], matrix: Term) -> tuple[tuple[Term, ...], Term]:
+    """Destructive equality resolution: ``forall p. p != t or C(p)`` is ``C(t)`` (``t`` not
+    mentioning ``p``). An equivalence, applied to process variables: the clause of a coordinator's
+    mailbox (``forall p, q. p != coord(phase) or ...``) then needs no instance per process."""
+    while matrix.op is Op.OR:
+        disjuncts = _disjuncts(matrix)
+        for d in disjuncts:
+            if d.op is not Op.NOT or d.args[0].op is not Op.EQ:
+                continue
+            a, b = d.args[0].args
+            hit = next(((x, t) for x, t in ((a, b), (b, a))
+                        if x in vs and x.sort is PROC and x not in free_vars(t)), None)
+            if hit is not None:
+                x, t = hit
+                rest = [e for e in disjuncts if e is not d]
+                matrix = _fold(substitute(Or(*rest), {x: t})) if rest else FALSE
+                vs = tuple(v for v in vs if v is not x)
+                break
+        else:
+            break
+    return vs, matrix
 
 
 def negate(formula: Term) -> Term:

@@ -127,7 +127,8 @@ class Reducer:
 
     def __init__(self, formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
                  max_instances: int = 200_000, triggers: bool = False,
-                 deadline: float | None = None, witness_terms: bool = True) -> None:
+                 deadline: float | None = None, witness_terms: bool = True,
+                 anchored: bool = False) -> None:
         from logic.compat import pysmt_env
 
         if encoding not in ("auto", "full", "sparse"):
@@ -142,6 +143,14 @@ class Reducer:
         # whether the witnesses of Venn regions are terms to instantiate with (without them,
         # only the final layer is built and instantiation follows the input's terms alone)
         self.witness_terms = witness_terms
+        # named processes as anchors (their region is not empty) rather than counted one by one:
+        # much easier for the solvers (no case split on which named processes are equal), but
+        # a sat answer then rarely decodes into a model (see logic.venn.build_layer)
+        self.anchored = anchored
+        self.final_assumed: dict[Term, int] = {}
+        # the values t of the value classes {q | x(q) = t} among the set atoms
+        self.class_values: set[Term] = set()
+        self._value_class_vars: dict[tuple[Clause, Term], bool] = {}
         self.env = pysmt_env()
         self.mgr = self.env.formula_manager
         self.clauses: list[Clause] = []
@@ -256,7 +265,7 @@ class Reducer:
             # new set atoms and cardinalities are allowed: no layer decomposes them, so their
             # cardinalities are unconstrained integers (sound, weaker); but a cardinality the
             # final layer decomposes must not be used beyond what its region bound assumed
-            assumed = self.layers[-1].assumed
+            assumed = self.final_assumed
             if any(u > assumed[c] for c, u in uses.items() if c in assumed):
                 return False
         for a in atoms:
@@ -275,6 +284,9 @@ class Reducer:
     def _register_atom(self, a: Term, g: int) -> None:
         self._register_term(a, max(g, self.generation(a)))
         self.set_atoms.append(a)
+        value = _class_value(a) if a.op is Op.COMPREHENSION else None
+        if value is not None:
+            self.class_values.add(value)
         if a.op is Op.COMPREHENSION:
             sym = FunctionSymbol(f"in!{len(self.comprehensions)}", (PROC,), BOOL)
             self.comprehensions[a] = sym
@@ -321,6 +333,10 @@ class Reducer:
         pool = self._candidates(var, g)
         if not self.use_triggers:
             return pool
+        if var.sort is not PROC and self.class_values and self._in_value_class(clause, var):
+            # a value compared with a local inside a comprehension ({q | x(q) = v}): only the
+            # values of the value classes known so far ({q | y(q) = t}), as E-matching would
+            return [t for t in pool if t in self.class_values]
         trig = self.triggers(clause, var)
         if not trig:
             return pool
@@ -328,6 +344,15 @@ class Reducer:
         for t in trig:
             seen |= self.app_args.get(t, set())
         return [t for t in pool if t in seen]
+
+    def _in_value_class(self, clause: Clause, var: Term) -> bool:
+        key = (clause, var)
+        hit = self._value_class_vars.get(key)
+        if hit is None:
+            hit = any(_class_value(s) is var for s in subterms(clause.matrix)
+                      if s.op is Op.COMPREHENSION)
+            self._value_class_vars[key] = hit
+        return hit
 
     def _candidates(self, var: Term, g: int) -> list[Term]:
         sort = var.sort
@@ -453,8 +478,15 @@ class Reducer:
 
     # ---- layers ----------------------------------------------------------------------------
     def build_layer(self, g: int, final: bool) -> Layer:
-        named = list(self.terms_by_sort.get(PROC, ()))
+        """The Venn layer of round ``g`` over every set atom known so far."""
         atoms = list(self.set_atoms)
+        named = list(self.terms_by_sort.get(PROC, ()))
+        if self.anchored:
+            return self._layer(g, str(g), atoms, [], final, anchors=named)
+        return self._layer(g, str(g), atoms, named, final)
+
+    def _layer(self, g: int, label: str, atoms: list[Term], named: list[Term],
+               final: bool, anchors: Sequence[Term] = ()) -> Layer:
         if len(atoms) > MAX_LAYER_ATOMS:
             raise UnsupportedError(
                 f"{len(atoms)} sets to decompose into Venn regions after instantiation round {g} "
@@ -463,14 +495,20 @@ class Reducer:
         atom_set = set(atoms)
         cards = [c for c in self.cards if _atoms_of(c.args[0]) <= atom_set]
         assumed = {c: self.card_use.get(c, ZERO) for c in cards}
+        # an anchor is a non-emptiness test: one more protected region each (see logic.venn)
         plan = plan_layer(len(atoms), sum(1 for u in assumed.values() if u == BIG),
-                          sum(1 for u in assumed.values() if u == NONZERO), self.encoding)
-        witnesses = [Var(f"w!{g}!{j}", PROC) for j in range(plan.regions)]
-        layer = build_layer(self, g, plan, atoms, cards, named, witnesses, final, assumed)
+                          sum(1 for u in assumed.values() if u == NONZERO) + len(anchors),
+                          self.encoding)
+        witnesses = [Var(f"w!{label}!{j}", PROC) for j in range(plan.regions)]
+        layer = build_layer(self, len(self.layers), label, plan, atoms, cards, named, witnesses,
+                            final, assumed, anchors)
         for w in witnesses:
             self._register_term(w, g + 1 if self.witness_terms else UNUSABLE)
         self.layers.append(layer)
         self.stats.layers.append(layer.describe())
+        if final:
+            for c, u in assumed.items():
+                self.final_assumed[c] = max(u, self.final_assumed.get(c, ZERO))
         return layer
 
     # ---- the whole reduction ---------------------------------------------------------------
@@ -700,6 +738,18 @@ class Reducer:
                                f"have been eliminated by normalization")
 
 
+def _class_value(c: Term) -> Term | None:
+    """``t`` if ``c`` is a value class ``{q | f(q) = t}`` or a threshold class ``{q | f(q) >= t}``
+    (any comparison; ``t`` not mentioning ``q``)."""
+    q, body = c.payload, c.args[0]
+    if body.op not in (Op.EQ, *COMPARISONS) or len(body.args) != 2:
+        return None
+    for a, b in (body.args, body.args[::-1]):
+        if a.op is Op.APP and a.args == (q,) and q not in free_vars(b):
+            return b
+    return None
+
+
 ZERO, NONZERO, BIG = 0, 1, 2
 _ZERO_FORMS = {Op.EQ: (0, 0), Op.LE: (0, None), Op.LT: (1, None), Op.GE: (None, 0),
                Op.GT: (None, 1)}
@@ -826,7 +876,8 @@ class Reduction:
 
 def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
                    triggers: bool = False, max_instances: int = 200_000,
-                   deadline: float | None = None, witness_terms: bool = True) -> Reduction:
+                   deadline: float | None = None, witness_terms: bool = True,
+                   anchored: bool = False) -> Reduction:
     """The quantifier-free reduction of ``formula`` (checked for satisfiability).
 
     ``triggers`` restricts the instances of clauses with several variables to terms seen at the
@@ -836,4 +887,4 @@ def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str =
         raise UnsupportedError(f"expected a formula, found a term of sort {formula.sort}")
     return Reducer(formula, depth=depth, encoding=encoding, triggers=triggers,
                    max_instances=max_instances, deadline=deadline,
-                   witness_terms=witness_terms).run()
+                   witness_terms=witness_terms, anchored=anchored).run()

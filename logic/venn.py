@@ -8,6 +8,12 @@ the atoms is the number of named classes in it plus the counts of the regions wh
 it. A region with ``l >= 1`` has a *witness* process, distinct from every named process, whose
 memberships are the region's bits: the reducer instantiates the universal facts on it.
 
+A layer may instead take *anchors*: process terms not counted as classes of their own, only
+required to lie in a non-empty region (sound: each lies in its own region of the true model; for
+the sparse bound each anchor is a non-emptiness test, one more protected region). The
+solver then needs no case split on which named processes are equal, at the price of models that
+rarely decode (a named process need not be any region's witness).
+
 Two encodings:
 
 * **full**: one region per bit vector (``2^k`` regions, constant bits). Exact, exponential.
@@ -25,6 +31,7 @@ Two encodings:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -132,9 +139,9 @@ def _lex_greater(mgr: Any, a: list[FNode], b: list[FNode]) -> FNode:
     return result
 
 
-def build_layer(red: Reducer, g: int, plan: LayerPlan, atoms: list[Term], cards: list[Term],
-                named: list[Term], witnesses: list[Term], final: bool,
-                assumed: dict[Term, int]) -> Layer:
+def build_layer(red: Reducer, index: int, label: str, plan: LayerPlan, atoms: list[Term],
+                cards: list[Term], named: list[Term], witnesses: list[Term], final: bool,
+                assumed: dict[Term, int], anchors: Sequence[Term] = ()) -> Layer:
     from pysmt.typing import BOOL as PBOOL
     from pysmt.typing import INT as PINT
 
@@ -142,14 +149,14 @@ def build_layer(red: Reducer, g: int, plan: LayerPlan, atoms: list[Term], cards:
     k = len(atoms)
     named_smt = [red.translate(t) for t in named]
     witness_smt = [red.translate(w) for w in witnesses]
-    counts = [red.symbol(f"@l!{g}!{j}", PINT) for j in range(plan.regions)]
+    counts = [red.symbol(f"@l!{label}!{j}", PINT) for j in range(plan.regions)]
     if plan.encoding == "full":
         bits = [[m.Bool(bool((j >> (k - 1 - i)) & 1)) for i in range(k)]
                 for j in range(plan.regions)]
     else:
-        bits = [[red.symbol(f"@b!{g}!{j}!{i}", PBOOL) for i in range(k)]
+        bits = [[red.symbol(f"@b!{label}!{j}!{i}", PBOOL) for i in range(k)]
                 for j in range(plan.regions)]
-    layer = Layer(g, plan, atoms, cards, named, named_smt, witnesses, witness_smt, counts, bits,
+    layer = Layer(index, plan, atoms, cards, named, named_smt, witnesses, witness_smt, counts, bits,
                   final, assumed)
     cs = layer.constraints
     zero, one = m.Int(0), m.Int(1)
@@ -165,6 +172,13 @@ def build_layer(red: Reducer, g: int, plan: LayerPlan, atoms: list[Term], cards:
         facts = [m.Iff(red.membership(a, w), bits[j][i]) for i, a in enumerate(atoms)]
         facts.extend(m.Not(m.Equals(w, t)) for t in named_smt)
         cs.append(m.Implies(m.GE(counts[j], one), m.And(facts)))
+    # anchors: processes counted in no class of their own, but their region is not empty
+    for t in anchors:
+        ts = red.translate(t)
+        cs.append(m.Or([m.And(m.GE(counts[j], one),
+                              *[m.Iff(red.membership(a, ts), bits[j][i])
+                                for i, a in enumerate(atoms)])
+                        for j in range(plan.regions)]))
     # symmetry breaking among generic regions
     if plan.encoding == "sparse":
         for j in range(plan.regions - 1):

@@ -114,6 +114,11 @@ class LastVoting(Algorithm):
         # invariant 0 is not inductive over Ack: a process with ts = phase and no commit)
         "forall i. ts(i) <= phase and (r = 4*phase -> ts(i) < phase)",
         "forall i. ts(i) = phase -> commit(coord(phase))",
+        # only the current coordinator is committed or ready, and a timestamp of the current
+        # phase carries its vote (without these, invariant 0 is not inductive over Ack: a process
+        # with ts = phase and another x, or a stale committed process from an earlier phase)
+        "forall i. ts(i) = phase -> x(i) = vote(coord(phase))",
+        "forall i. (commit(i) or ready(i)) -> i = coord(phase)",
     ]
     # Termination: one good phase with coordinator c = coord(phase): |HO(c)| > n/2 in rounds 1
     # and 3, and everyone hears c in rounds 2 and 4.

@@ -16,11 +16,13 @@ from logic import (
     Card,
     Comprehension,
     Eq,
+    Exists,
     FloorDiv,
     FunctionSymbol,
     Ge,
     Gt,
     IntConst,
+    Member,
     N,
     Not,
     Union_,
@@ -124,7 +126,7 @@ def test_an_unknown_answer_says_what_every_attempt_came_to(monkeypatch: pytest.M
     calls: list[int] = []
 
     def fake(formula, backend, encoding, d, timeout, isolate, small_model, trig, wit=True,
-             ) -> CheckResult:
+             anchored=False) -> CheckResult:
         calls.append(d)
         if d == 0:
             return CheckResult(Answer.UNKNOWN, backend, 0.0, None, "candidate fails",
@@ -133,9 +135,72 @@ def test_an_unknown_answer_says_what_every_attempt_came_to(monkeypatch: pytest.M
 
     monkeypatch.setattr(decide, "_attempt", fake)
     res = decide.check(Gt(N, IntConst(0)), timeout=5)
-    assert res.answer is Answer.UNKNOWN and calls == [d for d, _, _ in decide.ATTEMPTS]
+    assert res.answer is Answer.UNKNOWN and calls == [a.depth for a in decide.ATTEMPTS]
     assert res.reason is not None and res.reason.startswith("candidate fails [attempts: ")
     assert "depth 0, triggers: a candidate model that does not satisfy the formula (n = 5)" \
         in res.reason
     assert "depth 2, triggers, no witness terms: too many sets at depth 2" in res.reason
     assert res.stats["attempts"][-1] == "depth 1: too many sets at depth 1"
+
+
+P = Var("p", PROC)
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_an_anchored_layer_protects_a_region_per_anchor(backend: str) -> None:
+    """Anchors (named processes not counted one by one) are non-emptiness tests: the sparse bound
+    grows by one region each. With too few regions, ``p in S and some i is not in S`` was unsat
+    (found by the property test of soundness)."""
+    from logic.decide import _attempt
+
+    f = And(Member(P, S), Exists(I, Not(Member(I, S))))
+    red = reduce_formula(f, depth=0, anchored=True)
+    assert red.reducer.layers[-1].plan.regions >= 2
+    for anchored in (True, False):
+        res = _attempt(f, backend, "auto", 0, 10.0, True, False, True, True, anchored)
+        assert res.answer is not Answer.UNSAT
+    assert check(f, backend=backend).answer is Answer.SAT
+
+
+def test_a_model_of_an_anchored_attempt_is_reported_by_the_named_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An anchored attempt's sat answer is not returned when the next attempt (named processes
+    counted) decides; if nothing after it decides, the anchored model is reported, not unknown."""
+    import logic.decide as decide
+    from logic.result import CheckResult
+
+    f = And(Eq(Card(S), IntConst(2)), Eq(N, IntConst(3)))  # no process term: models decode
+    real = decide._attempt
+    seen: list[bool] = []
+
+    def spy(*args: object, **kw: object) -> CheckResult:
+        anchored = bool(args[9]) if len(args) > 9 else False
+        seen.append(anchored)
+        res = real(*args, **kw)  # type: ignore[arg-type]
+        if not anchored:
+            return CheckResult(Answer.UNKNOWN, "z3", 0.0, None, "the solver gave up")
+        return res
+
+    monkeypatch.setattr(decide, "_attempt", spy)
+    res = decide.check(f, timeout=10)
+    assert seen[:2] == [True, False]
+    assert res.answer is Answer.SAT and res.model is not None
+
+
+def test_a_process_disequality_is_resolved_away() -> None:
+    """``forall p. p != c or phi(p)`` becomes ``phi(c)`` (an equivalence): a coordinator's
+    mailbox clause needs no instance per process."""
+    from logic import Forall, Or
+    from logic.normalize import prepare
+
+    c = Var("c", PROC)
+    ho = FunctionSymbol("HO", (PROC,), SET_PROC)
+    clause = Forall(P, Or(Not(Eq(P, c)), Member(c, App(ho, P))))
+    (only,) = prepare(clause)
+    assert only.is_ground and str(only.matrix) == "c in HO(c)"
+    # a disequality between two variables resolves one of them; others stay
+    q = Var("q", PROC)
+    (two,) = prepare(Forall((P, q), Or(Not(Eq(P, q)), Member(P, App(ho, q)), Member(q, S))))
+    assert len(two.vars) == 1
+    assert check(And(Forall(P, Or(Not(Eq(P, c)), Not(Member(c, S)))), Member(c, S))).answer \
+        is Answer.UNSAT
