@@ -67,7 +67,7 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
             break
         try:
             res = _attempt(formula, backend, encoding, at.depth, remaining, isolate, small_model,
-                           at.triggers, at.witness_terms, at.anchored)
+                           at.triggers, at.witness_terms, at.anchored, at.member_triggers)
         except UnsupportedError as e:
             tried.append(f"{label}: {e}")
             if best is None:
@@ -108,18 +108,21 @@ class Attempt:
     triggers: bool = True
     witness_terms: bool = True
     anchored: bool = False
+    member_triggers: bool = False
 
     @property
     def label(self) -> str:
         return (f"depth {self.depth}" + (", triggers" if self.triggers else "")
                 + ("" if self.witness_terms else ", no witness terms")
-                + (", anchored" if self.anchored else ""))
+                + (", anchored" if self.anchored else "")
+                + (", membership triggers" if self.member_triggers else ""))
 
 
 #: the successive attempts of ``check``: cheap reductions first, each sound on its own. An
 #: anchored reduction is the easiest for the solvers to refute; its sat answers seldom decode, so
 #: the same depth follows with the named processes counted (for a counterexample a person reads)
-ATTEMPTS = (Attempt(0, anchored=True), Attempt(0), Attempt(2, witness_terms=False),
+ATTEMPTS = (Attempt(0, anchored=True), Attempt(0, anchored=True, member_triggers=True),
+            Attempt(0), Attempt(2, witness_terms=False),
             Attempt(1, anchored=True), Attempt(1), Attempt(1, triggers=False))
 
 
@@ -129,7 +132,8 @@ def _unknown(backend: str, start: float, reason: str) -> CheckResult:
 
 def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, timeout: float,
              isolate: bool, small_model: bool, triggers: bool,
-             witness_terms: bool = True, anchored: bool = False) -> CheckResult:
+             witness_terms: bool = True, anchored: bool = False,
+             member_triggers: bool = False) -> CheckResult:
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
@@ -137,7 +141,8 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
     start = time.perf_counter()
     reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
                                encoding=encoding, triggers=triggers, deadline=start + timeout,
-                               witness_terms=witness_terms, anchored=anchored)
+                               witness_terms=witness_terms, anchored=anchored,
+                               member_triggers=member_triggers)
     plan = plan_queries(reduction)
     reduce_seconds = time.perf_counter() - start
     stats = dict(reduction.stats)

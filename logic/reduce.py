@@ -128,7 +128,7 @@ class Reducer:
     def __init__(self, formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
                  max_instances: int = 200_000, triggers: bool = False,
                  deadline: float | None = None, witness_terms: bool = True,
-                 anchored: bool = False) -> None:
+                 anchored: bool = False, member_triggers: bool = False) -> None:
         from logic.compat import pysmt_env
 
         if encoding not in ("auto", "full", "sparse"):
@@ -147,9 +147,12 @@ class Reducer:
         # much easier for the solvers (no case split on which named processes are equal), but
         # a sat answer then rarely decodes into a model (see logic.venn.build_layer)
         self.anchored = anchored
+        # whether memberships (k in HO(p)) are trigger positions too (see triggers)
+        self.member_triggers = member_triggers
         self.final_assumed: dict[Term, int] = {}
         # the values t of the value classes {q | x(q) = t} among the set atoms
         self.class_values: set[Term] = set()
+        self._defining = False
         self._value_class_vars: dict[tuple[Clause, Term], bool] = {}
         self.env = pysmt_env()
         self.mgr = self.env.formula_manager
@@ -232,6 +235,9 @@ class Reducer:
             if s.op is Op.APP and s.args and not is_skolem(s.payload):
                 for i, a in enumerate(s.args):
                     self.app_args.setdefault((s.payload, i), set()).add(a)
+            elif s.op is Op.MEMBER and s.args[1].op is Op.APP and not self._defining:
+                # an element of a set-valued function's value (k in HO(p)): position -1
+                self.app_args.setdefault((s.args[1].payload, -1), set()).add(s.args[0])
             if s.op is Op.CARD:
                 if s not in self._card_index:
                     cards.append(s)
@@ -311,7 +317,8 @@ class Reducer:
     # ---- instantiation ---------------------------------------------------------------------
     def triggers(self, clause: Clause, var: Term) -> frozenset[tuple[FunctionSymbol, int]]:
         """The argument positions at which ``var`` occurs directly in ``clause`` (its
-        *triggers*): it is instantiated only with terms seen at one of them, as in E-matching.
+        *triggers*; position -1 of ``f``: an element of a set ``f(...)``, as in ``q in HO(p)``):
+        it is instantiated only with terms seen at one of them, as in E-matching.
         Empty (no restriction) for definitions of set atoms, whose instances on every process
         term the Venn layers need, and for variables that occur at no such position."""
         key = (clause, var)
@@ -319,9 +326,16 @@ class Reducer:
         if hit is None:
             found: set[tuple[FunctionSymbol, int]] = set()
             if var.sort is PROC and not clause.origin.startswith("definition of set"):
+                member: set[tuple[FunctionSymbol, int]] = set()
                 for s in subterms(clause.matrix):
                     if s.op is Op.APP and not is_skolem(s.payload):
                         found.update((s.payload, i) for i, a in enumerate(s.args) if a is var)
+                    elif s.op is Op.MEMBER and s.args[0] is var and s.args[1].op is Op.APP:
+                        member.add((s.args[1].payload, -1))
+                if found and self.member_triggers:
+                    # memberships widen a restriction, never create one: a variable seen only
+                    # in memberships stays unrestricted
+                    found |= member
             # a clause that defines a successor state (x'(p) = ...) is triggered by the
             # successor's terms only: its other applications are what it defines them from
             post = {(f, i) for f, i in found if f.version == "next"}
@@ -457,6 +471,8 @@ class Reducer:
         inst = substitute(clause.matrix, mapping)
         subst = tuple(zip(clause.vars, combo))
         dropped: str | None = None
+        # a set's definition puts every process in a membership: no trigger evidence
+        self._defining = clause.origin.startswith("definition of set")
         if any(v.sort.is_set for v in clause.vars):
             parts = prepare(inst, origin=clause.origin)
             ok = True
@@ -471,6 +487,7 @@ class Reducer:
                 dropped = "needs a set or cardinality beyond the depth bound"
         elif not self.add_ground(inst, g):
             dropped = "needs a set or cardinality beyond the depth bound"
+        self._defining = False
         record = Instance(clause.origin, clause, subst, g, dropped)
         self.instances.append(record)
         if dropped:
@@ -877,7 +894,7 @@ class Reduction:
 def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",
                    triggers: bool = False, max_instances: int = 200_000,
                    deadline: float | None = None, witness_terms: bool = True,
-                   anchored: bool = False) -> Reduction:
+                   anchored: bool = False, member_triggers: bool = False) -> Reduction:
     """The quantifier-free reduction of ``formula`` (checked for satisfiability).
 
     ``triggers`` restricts the instances of clauses with several variables to terms seen at the
@@ -887,4 +904,5 @@ def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str =
         raise UnsupportedError(f"expected a formula, found a term of sort {formula.sort}")
     return Reducer(formula, depth=depth, encoding=encoding, triggers=triggers,
                    max_instances=max_instances, deadline=deadline,
-                   witness_terms=witness_terms, anchored=anchored).run()
+                   witness_terms=witness_terms, anchored=anchored,
+                   member_triggers=member_triggers).run()
