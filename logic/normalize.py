@@ -437,15 +437,9 @@ def _fold(t: Term) -> Term:
     if op is Op.NOT and args[0].op is Op.BOOL_CONST:
         return FALSE if args[0] is TRUE else TRUE
     if op is Op.AND:
-        if FALSE in args:
-            return FALSE
-        rest = [a for a in args if a is not TRUE]
-        return And(*rest) if rest else TRUE
+        return FALSE if FALSE in args else And(*[a for a in args if a is not TRUE])
     if op is Op.OR:
-        if TRUE in args:
-            return TRUE
-        rest = [a for a in args if a is not FALSE]
-        return Or(*rest) if rest else FALSE
+        return TRUE if TRUE in args else Or(*[a for a in args if a is not FALSE])
     if op is Op.ITE and args[0].op is Op.BOOL_CONST:
         return args[1] if args[0] is TRUE else args[2]
     if all(a is b for a, b in zip(args, t.args)):

@@ -149,7 +149,6 @@ class Reducer:
         self.anchored = anchored
         # whether memberships (k in HO(p)) are trigger positions too (see triggers)
         self.member_triggers = member_triggers
-        self.final_assumed: dict[Term, int] = {}
         # the values t of the value classes {q | x(q) = t} among the set atoms
         self.class_values: set[Term] = set()
         self._defining = False
@@ -271,7 +270,7 @@ class Reducer:
             # new set atoms and cardinalities are allowed: no layer decomposes them, so their
             # cardinalities are unconstrained integers (sound, weaker); but a cardinality the
             # final layer decomposes must not be used beyond what its region bound assumed
-            assumed = self.final_assumed
+            assumed = self.layers[-1].assumed
             if any(u > assumed[c] for c, u in uses.items() if c in assumed):
                 return False
         for a in atoms:
@@ -473,21 +472,23 @@ class Reducer:
         dropped: str | None = None
         # a set's definition puts every process in a membership: no trigger evidence
         self._defining = clause.origin.startswith("definition of set")
-        if any(v.sort.is_set for v in clause.vars):
-            parts = prepare(inst, origin=clause.origin)
-            ok = True
-            for p in parts:
-                if p.is_ground:
-                    ok = self.add_ground(p.matrix, g) and ok
-                elif self._final:
-                    ok = False
-                else:
-                    self.add_clauses([p], g)
-            if not ok:
+        try:
+            if any(v.sort.is_set for v in clause.vars):
+                parts = prepare(inst, origin=clause.origin)
+                ok = True
+                for p in parts:
+                    if p.is_ground:
+                        ok = self.add_ground(p.matrix, g) and ok
+                    elif self._final:
+                        ok = False
+                    else:
+                        self.add_clauses([p], g)
+                if not ok:
+                    dropped = "needs a set or cardinality beyond the depth bound"
+            elif not self.add_ground(inst, g):
                 dropped = "needs a set or cardinality beyond the depth bound"
-        elif not self.add_ground(inst, g):
-            dropped = "needs a set or cardinality beyond the depth bound"
-        self._defining = False
+        finally:
+            self._defining = False
         record = Instance(clause.origin, clause, subst, g, dropped)
         self.instances.append(record)
         if dropped:
@@ -498,12 +499,9 @@ class Reducer:
         """The Venn layer of round ``g`` over every set atom known so far."""
         atoms = list(self.set_atoms)
         named = list(self.terms_by_sort.get(PROC, ()))
+        anchors: list[Term] = []
         if self.anchored:
-            return self._layer(g, str(g), atoms, [], final, anchors=named)
-        return self._layer(g, str(g), atoms, named, final)
-
-    def _layer(self, g: int, label: str, atoms: list[Term], named: list[Term],
-               final: bool, anchors: Sequence[Term] = ()) -> Layer:
+            named, anchors = anchors, named
         if len(atoms) > MAX_LAYER_ATOMS:
             raise UnsupportedError(
                 f"{len(atoms)} sets to decompose into Venn regions after instantiation round {g} "
@@ -516,16 +514,13 @@ class Reducer:
         plan = plan_layer(len(atoms), sum(1 for u in assumed.values() if u == BIG),
                           sum(1 for u in assumed.values() if u == NONZERO) + len(anchors),
                           self.encoding)
-        witnesses = [Var(f"w!{label}!{j}", PROC) for j in range(plan.regions)]
-        layer = build_layer(self, len(self.layers), label, plan, atoms, cards, named, witnesses,
+        witnesses = [Var(f"w!{g}!{j}", PROC) for j in range(plan.regions)]
+        layer = build_layer(self, len(self.layers), str(g), plan, atoms, cards, named, witnesses,
                             final, assumed, anchors)
         for w in witnesses:
             self._register_term(w, g + 1 if self.witness_terms else UNUSABLE)
         self.layers.append(layer)
         self.stats.layers.append(layer.describe())
-        if final:
-            for c, u in assumed.items():
-                self.final_assumed[c] = max(u, self.final_assumed.get(c, ZERO))
         return layer
 
     # ---- the whole reduction ---------------------------------------------------------------
