@@ -75,8 +75,9 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
             continue
         res.stats["attempt"] = label
         res = replace(res, seconds=time.perf_counter() - start)
-        if res.answer is Answer.SAT and at.anchored:
+        if res.answer is Answer.SAT and at.anchored and _has_anchors(res):
             # a true model, but the next attempt (named processes counted) reports a clearer one
+            # (without process terms, the two reductions are the same: this model is that one)
             tried.append(f"{label}: a model (the next attempt describes it better)")
             model_found = res  # reported if the next attempts do not decide
             continue
@@ -124,6 +125,12 @@ class Attempt:
 ATTEMPTS = (Attempt(0, anchored=True), Attempt(0, anchored=True, member_triggers=True),
             Attempt(0), Attempt(2, witness_terms=False),
             Attempt(1, anchored=True), Attempt(1), Attempt(1, triggers=False))
+
+
+def _has_anchors(res: CheckResult) -> bool:
+    """Whether the anchored reduction behind ``res`` has anchors (else it is the same reduction
+    as with the named processes counted)."""
+    return res.reduction is None or any(layer.anchors for layer in res.reduction.reducer.layers)
 
 
 def _unknown(backend: str, start: float, reason: str) -> CheckResult:

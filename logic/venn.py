@@ -96,6 +96,7 @@ class Layer:
     bits: list[list[FNode]]
     final: bool
     assumed: dict[Term, int] = field(default_factory=dict)
+    anchors: Sequence[Term] = ()
     constraints: list[FNode] = field(default_factory=list, repr=False)
     card_constraints: dict[Term, FNode] = field(default_factory=dict, repr=False)
 
@@ -157,7 +158,7 @@ def build_layer(red: Reducer, index: int, label: str, plan: LayerPlan, atoms: li
         bits = [[red.symbol(f"@b!{label}!{j}!{i}", PBOOL) for i in range(k)]
                 for j in range(plan.regions)]
     layer = Layer(index, plan, atoms, cards, named, named_smt, witnesses, witness_smt, counts, bits,
-                  final, assumed)
+                  final, assumed, anchors)
     cs = layer.constraints
     zero, one = m.Int(0), m.Int(1)
     # named processes: count each equivalence class once, by its first member

@@ -169,7 +169,7 @@ def test_a_model_of_an_anchored_attempt_is_reported_by_the_named_one(
     import logic.decide as decide
     from logic.result import CheckResult
 
-    f = And(Eq(Card(S), IntConst(2)), Eq(N, IntConst(3)))  # no process term: models decode
+    f = And(Member(P, S), Eq(N, IntConst(1)))  # an anchor, p, and a model that decodes
     real = decide._attempt
     seen: list[bool] = []
 
@@ -185,6 +185,15 @@ def test_a_model_of_an_anchored_attempt_is_reported_by_the_named_one(
     res = decide.check(f, timeout=10)
     assert seen[0] is True and False in seen
     assert res.answer is Answer.SAT and res.model is not None
+
+
+def test_without_anchors_an_anchored_model_is_returned_at_once() -> None:
+    """Without process terms the anchored reduction is the named one: its model is returned,
+    not solved for a second time."""
+    import logic.decide as decide
+
+    res = decide.check(And(Eq(Card(S), IntConst(2)), Eq(N, IntConst(3))), timeout=10)
+    assert res.answer is Answer.SAT and res.stats["attempt"] == decide.ATTEMPTS[0].label
 
 
 def test_a_process_disequality_is_resolved_away() -> None:
