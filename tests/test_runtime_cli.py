@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import MODELS, ROOT
@@ -74,6 +77,11 @@ def test_run_nobody_decides_exits_2(capsys):
     [str(MODELS / "otr.py"), "-n", "3", "--batch", "0"],
     [str(MODELS / "otr.py"), "-n", "3", "--timeout", "0"],
     [str(MODELS / "otr.py"), "-n", "3", "--deadline", "nan"],
+    [str(MODELS / "otr.py"), "-n", "3", "--restart-at", "1"],  # nothing crashes
+    [str(MODELS / "otr.py"), "-n", "3", "--crash", "1", "--crash-at", "2", "--restart-at", "1"],
+    [str(MODELS / "otr.py"), "-n", "3", "--crash", "1", "--crash-at", "1", "--restart-at", "1"],
+    [str(MODELS / "otr.py"), "-n", "3", "--crash", "1", "--restart-at", "nan"],
+    [str(MODELS / "otr.py"), "-n", "3", "--crash", "1", "--restart-at", "-1"],
 ])
 def test_run_input_errors_exit_3(capsys, argv):
     assert _run(run_cmd, argv) == 3
@@ -110,3 +118,92 @@ def test_run_with_one_os_process_per_replica():
     assert "replicas: processes" in proc.stdout
     assert "30/30 instances decided; agreement and validity hold" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+# ---- restart ------------------------------------------------------------------------------------
+
+def _open_sockets() -> int:
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+@pytest.mark.parametrize("mode,crash_at,restart_at,instances", [
+    pytest.param(["--inprocess"], "0.4", "0.9", "40", id="inprocess"),
+    # the children need a second or two to load the model: crash and restart later
+    pytest.param([], "1.5", "2.5", "120", id="processes"),
+])
+def test_run_restarted_replica_decides_later_instances(capsys, mode, crash_at, restart_at,
+                                                       instances):
+    # 10 ms per packet: about 25 instances a second with everyone up, 8 with p2 down, so the
+    # others are still running when p2 comes back and it decides the instances after that
+    before = _open_sockets() if os.path.isdir("/proc/self/fd") else 0
+    t0 = time.monotonic()
+    rc = _run(run_cmd, [str(MODELS / "lastvoting.py"), "-n", "3", "--instances", instances,
+                        "--crash", "1", "--crash-at", crash_at, "--restart-at", restart_at,
+                        "--delay", "10", "--deadline", "40", *mode])
+    elapsed = time.monotonic() - t0
+    cap = capsys.readouterr()
+    out = cap.out
+    assert rc == 0, out + cap.err
+    assert f"{instances}/{instances} instances decided; agreement and validity hold" in out
+    assert "VIOLATION" not in out and "Traceback" not in cap.err
+    assert f"crash=p2@{crash_at}s restart@{restart_at}s" in out
+    m = re.search(r"p2 restarted at \S+ s, rejoined at instance (\d+), decided (\d+) instance",
+                  out)
+    assert m, out
+    first, count = int(m.group(1)), int(m.group(2))
+    assert count >= 1 and first + count <= int(instances)
+    if mode:  # in-process the others decided ~10 instances before the crash (processes: the
+        # children's start-up time varies too much to say)
+        assert first > 0
+    # p2 decided an instance after its restart (its lines in the per-instance output)
+    assert re.search(rf"instance {int(instances) - 1}: decided .*p2", out), out
+    assert elapsed < 60
+    if os.path.isdir("/proc/self/fd"):
+        assert _open_sockets() <= before
+
+
+def test_run_restart_after_the_run_is_over(capsys):
+    rc = _run(run_cmd, [str(MODELS / "otr.py"), "-n", "4", "--instances", "3", "--crash", "1",
+                        "--crash-at", "0.01", "--restart-at", "5", "--timeout", "3",
+                        "--inprocess"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "3/3 instances decided" in out
+    assert "p3 not restarted: the run was over at 5 s" in out
+
+
+def test_replica_stops_on_sigterm_and_prints_its_summary(tmp_path):
+    """``hoverify run`` stops a restarted replica that outlived the others with SIGTERM."""
+    import json
+    import signal
+    import socket
+
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(3)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        peers = tmp_path / "peers.txt"
+        peers.write_text("".join(f"127.0.0.1:{s.getsockname()[1]}\n" for s in socks))
+    finally:
+        for s in socks:
+            s.close()
+    cmd = [sys.executable, "-m", "hoverify.cli", "replica", "--id", "0", "--peers", str(peers),
+           "--json", "--join", "--instances", "5", "--deadline", "30", str(MODELS / "otr.py")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    try:
+        time.sleep(2.0)  # loaded, joining, hearing nobody
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 2, err
+    summary = json.loads(out.decode().strip().splitlines()[-1])
+    assert summary["replica"] == 0 and summary["decided"] == 0 and not summary["finished"]

@@ -151,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace, model: Any, peers: list[tuple[str, int]],
                  config: Any, faults: Any, fixed: Any, domain: Any) -> int:
     import asyncio  # noqa: PLC0415
+    import signal  # noqa: PLC0415
     import socket  # noqa: PLC0415
 
     from hoverify.runtime.config import value_for  # noqa: PLC0415
@@ -187,21 +188,31 @@ async def _serve(args: argparse.Namespace, model: Any, peers: list[tuple[str, in
               file=sys.stderr)
         return EXIT_INPUT
     end = loop.time() + args.deadline
+    # SIGTERM stops the replica as the deadline would (the summary is still printed)
+    stop = loop.create_future()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, lambda: stop.done() or stop.set_result(None))
+        handler = True
+    except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover
+        handler = False
     try:
         assert rep.done is not None
-        try:
-            await asyncio.wait_for(asyncio.shield(rep.done), timeout=args.deadline)
-        except TimeoutError:
-            pass
+        await asyncio.wait([rep.done, stop], timeout=args.deadline,
+                           return_when=asyncio.FIRST_COMPLETED)
         if rep.finished:  # linger: answer laggards until quiet
             seen = rep.stats["rx"]
             quiet_since = loop.time()
-            while loop.time() - quiet_since < args.linger and loop.time() < end:
+            while (loop.time() - quiet_since < args.linger and loop.time() < end
+                   and not stop.done()):
                 await asyncio.sleep(min(0.05, args.linger / 4 or 0.01))
                 if rep.stats["rx"] != seen:
                     seen = rep.stats["rx"]
                     quiet_since = loop.time()
     finally:
+        if handler:
+            loop.remove_signal_handler(signal.SIGTERM)
+        if not stop.done():
+            stop.cancel()
         rep.close()
         await asyncio.sleep(0)
     summary = {"replica": me, "finished": rep.finished, "decided": len(rep.decisions),

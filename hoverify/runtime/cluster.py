@@ -32,6 +32,8 @@ class ReplicaReport:
     ho_log: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     crashed: bool = False
     restarted: bool = False
+    #: the decisions of the incarnations started by a restart (a subset of ``decisions``)
+    after_restart: list[Decision] = field(default_factory=list)
     finished: bool = False
     error: str | None = None
 
@@ -185,6 +187,8 @@ async def run_cluster(model: type[Algorithm], n: int, instances: int, *,
         rp = reports[p]
         for rep in incarnations:
             rp.decisions.extend(rep.decisions)
+            if rep.first_instance is None:  # started by a restart
+                rp.after_restart.extend(rep.decisions)
             for k, v in rep.stats.items():
                 rp.stats[k] = rp.stats.get(k, 0) + v
             rp.ho_log.update(rep.ho_log)
