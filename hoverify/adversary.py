@@ -26,6 +26,8 @@ a layer is ``name``, ``name:value`` or ``name:key=value,key=value`` (lists separ
                                ``assumption`` promises, from a random word of its automaton
                                (``delay=K``: up to about ``K`` bad rounds between them, default 5;
                                ``tight=1``: each good round as weak as its predicates allow;
+                               under value faults up to ``alpha`` corrupted messages per
+                               receiver, ``corrupt=P`` each with probability ``P``, default 1;
                                see :mod:`hoverify.adversary_ltl`)
 ``script:FILE.json``           HO sets read from a JSON file (see :class:`Scripted`)
 =============================  ===================================================================
@@ -464,11 +466,13 @@ def _layer(text: str) -> Adversary:
                     start=_num(text, "from", a["from"], int) if "from" in a else None)
     if name == "eventually-good":
         from hoverify.adversary_ltl import EventuallyGood  # noqa: PLC0415 (cycle)
-        a = take(("bad", "delay", "tight"))
+        a = take(("bad", "delay", "tight", "corrupt"))
         return EventuallyGood(bad=_num(text, "bad", a["bad"], float) if "bad" in a else 0.5,
                               delay=_num(text, "delay", a["delay"], int) if "delay" in a else 5,
                               tight=bool(_num(text, "tight", a["tight"], int))
-                              if "tight" in a else False)
+                              if "tight" in a else False,
+                              corrupt=_num(text, "corrupt", a["corrupt"], float)
+                              if "corrupt" in a else 1.0)
     if name == "script":
         if len(positional) != 1 or args:
             raise AdversaryError(f"adversary layer {text!r}: expected script:FILE.json")

@@ -153,12 +153,28 @@ def _good_rounds(model: type, round_names: list[str], ho_formula: HOFormula, lin
                 if rname not in round_names:
                     raise error(f"good_rounds[{gname!r}]: {rname!r} is not a round of "
                                 f"{model.__name__} ({', '.join(round_names)})", line)
+                _needs_value_faults(model, p, f"good_rounds[{gname!r}][{rname!r}]", line, error)
                 rounds[rname] = ho_formula(p, f"good_rounds[{gname!r}][{rname!r}]")
             out[gname] = GoodRounds(gname, None, rounds, line)
         else:
+            _needs_value_faults(model, pred, f"good_rounds[{gname!r}]", line, error)
             out[gname] = GoodRounds(gname, ho_formula(pred, f"good_rounds[{gname!r}]"), None,
                                     line)
     return out
+
+
+def _needs_value_faults(model: type, pred: Any, label: str, line: int | None,
+                        error: Callable[[str, int | None], CompileError]) -> None:
+    """A predicate about corrupted senders (``AHO``) needs a model with value faults."""
+    from hoverify.faults import ValueFaults
+
+    if not getattr(pred, "about_aho", False):
+        return
+    faults = model.faults() if hasattr(model, "faults") else None
+    if not isinstance(faults, ValueFaults):
+        raise error(f"{label}: {pred!r} is about corrupted messages (AHO, SHO), which only a "
+                    f"model with fault_model = ValueFaults(alpha) has; {model.__name__}'s fault "
+                    f"model is {type(faults).__name__}", line)
 
 
 def _chain(goal: str, steps_src: Any, good: Mapping[str, GoodRounds], round_names: list[str],

@@ -13,13 +13,24 @@ A predicate that is a conjunction over receivers (``local = True``) also has
 ``holds_at(p, mask, n, phase)`` on one receiver's HO mask; the explorer uses it to filter each
 receiver's choices separately.
 
+Under value faults (``fault_model = ValueFaults(alpha)``) a round also has the corrupted senders
+``AHO(p) ⊆ HO(p)`` (``SHO(p) = HO(p) \\ AHO(p)``, the safely heard ones). Every predicate has
+``holds_with(ho, aho, phase)`` and ``repair_with(ho, aho, allowed, rng, phase)``, with ``aho`` one
+bit mask per receiver; for the predicates above they are ``holds``/``repair`` (a repair only adds
+HO edges, so the corruptions stay). The predicates about corruption (``about_aho = True``):
+``UncorruptedKernel`` and ``SafelyHeardMoreThan`` (A_{T,E}'s good rounds) — they have no ``holds``
+on HO sets alone, their repair adds HO edges and drops corruptions, and they can only name good
+rounds of a model with value faults (anything else is an error).
+
 Bounds are expressions in ``n`` (``HeardMoreThan("n/2")``), exact as everywhere in hoverify.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
+from fractions import Fraction
 from functools import reduce
 
 from hoverify.errors import HoverifyError
@@ -37,6 +48,7 @@ class HOPredicate:
     formula: str = "true"
     local: bool = False
     symmetric: bool = True  # invariant under renaming processes (not coordinator predicates)
+    about_aho: bool = False  # constrains the corrupted senders AHO (needs value faults)
 
     def holds(self, ho: HOSets, phase: int | None = None) -> bool:
         raise NotImplementedError
@@ -47,6 +59,20 @@ class HOPredicate:
     def repair(self, ho: HOSets, allowed: Sequence[int], rng: random.Random,
                phase: int | None = None) -> HOSets | None:
         return ho if self.holds(ho, phase) else None
+
+    def holds_with(self, ho: HOSets, aho: Sequence[int], phase: int | None = None) -> bool:
+        """Whether the round holds it, ``aho[p]`` being the mask of ``AHO(p)`` (value faults)."""
+        return self.holds(ho, phase)
+
+    def repair_with(self, ho: HOSets, aho: Sequence[int], allowed: Sequence[int],
+                    rng: random.Random, phase: int | None = None
+                    ) -> tuple[HOSets, tuple[int, ...]] | None:
+        """``repair`` of a round with corrupted senders ``aho``: HO edges added (only those in
+        ``allowed[p]``), corruptions dropped, until it holds; ``(ho, aho)`` or ``None``."""
+        fixed = self.repair(ho, allowed, rng, phase)
+        if fixed is None:
+            return None
+        return fixed, tuple(a & m for a, m in zip(aho, fixed.masks, strict=True))
 
     def __and__(self, other: HOPredicate) -> AllOf:
         return AllOf(self, other)
@@ -249,6 +275,117 @@ class CoordinatorHears(_CoordinatorPredicate):
         return f"CoordinatorHears({self.bound.text!r}{of})"
 
 
+def _least_above(bound: int | Fraction) -> int:
+    """The smallest integer ``> bound``."""
+    return int(math.floor(bound)) + 1
+
+
+class _CorruptionPredicate(HOPredicate):
+    """About the corrupted senders ``AHO`` (value faults): evaluated with ``holds_with``."""
+
+    about_aho = True
+
+    def holds(self, ho: HOSets, phase: int | None = None) -> bool:
+        raise HoverifyError(
+            f"{self!r} is about corrupted messages (AHO): it is evaluated on a round's HO sets "
+            f"together with its corrupted senders, as a good round (good_rounds) of a model with "
+            f"fault_model = ValueFaults(alpha), not on HO sets alone (e.g. as an ho_predicate)")
+
+    def repair(self, ho: HOSets, allowed: Sequence[int], rng: random.Random,
+               phase: int | None = None) -> HOSets | None:
+        fixed = self.repair_with(ho, (0,) * ho.n, allowed, rng, phase)
+        return None if fixed is None else fixed[0]
+
+
+class UncorruptedKernel(_CorruptionPredicate):
+    """More than ``size`` processes hear the same more than ``heard`` processes, none of them
+    corrupted: ``∃S1, S2. |S1| > size ∧ |S2| > heard ∧ ∀p ∈ S1. HO(p) = SHO(p) = S2`` (A_{T,E}'s
+    first good round, with ``size = E - α`` and ``heard = T``).
+
+    The formula names ``S2`` by a process ``k`` hearing it (``S2 = HO(k)``, and ``S1`` is then
+    every process hearing exactly ``HO(k)`` without corruption), which is equivalent whenever
+    ``size >= 0`` (``S1`` is not empty, any member of it is a ``k``)."""
+
+    def __init__(self, size: int | str | NExpr, heard: int | str | NExpr) -> None:
+        self.size = nexpr(size)
+        self.heard = nexpr(heard)
+        self.formula = (f"exists k. |HO(k)| > {self.heard} and "
+                        f"|{{p | HO(p) = HO(k) and AHO(p) = {{}}}}| > {self.size}")
+
+    def __repr__(self) -> str:
+        return f"UncorruptedKernel({self.size.text!r}, {self.heard.text!r})"
+
+    def holds_with(self, ho: HOSets, aho: Sequence[int], phase: int | None = None) -> bool:
+        size, heard = self.size(ho.n), self.heard(ho.n)
+        clean: dict[int, int] = {}
+        for m, a in zip(ho.masks, aho, strict=True):
+            if not a:
+                clean[m] = clean.get(m, 0) + 1
+        return any(m.bit_count() > heard and k > size for m, k in clean.items())
+
+    def repair_with(self, ho: HOSets, aho: Sequence[int], allowed: Sequence[int],
+                    rng: random.Random, phase: int | None = None
+                    ) -> tuple[HOSets, tuple[int, ...]] | None:
+        if self.holds_with(ho, aho, phase):
+            return ho, tuple(aho)
+        n = ho.n
+        need, hear = max(_least_above(self.size(n)), 1), _least_above(self.heard(n))
+        if need > n or hear > n:
+            return None
+        for _ in range(8):  # a random S1; its HO sets are united (edges only added) into S2
+            s1 = rng.sample(range(n), need)
+            s2 = reduce(lambda a, b: a | b, (ho.masks[p] for p in s1), 0)
+            cap = reduce(lambda a, b: a & b, (ho.masks[p] | allowed[p] for p in s1))
+            if s2 & ~cap:
+                continue
+            while s2.bit_count() < hear:
+                cand = cap & ~s2
+                if not cand:
+                    break
+                s2 |= 1 << _pick(cand, rng)
+            if s2.bit_count() < hear:
+                continue
+            masks, bad = list(ho.masks), list(aho)
+            for p in s1:
+                masks[p], bad[p] = s2, 0
+            return HOSets(tuple(masks)), tuple(a & m for a, m in zip(bad, masks, strict=True))
+        return None
+
+
+class SafelyHeardMoreThan(_CorruptionPredicate):
+    """``∀p. |SHO(p)| > bound``: every process receives more than ``bound`` uncorrupted messages
+    (A_{T,E}'s last good round, with ``bound = E``)."""
+
+    def __init__(self, bound: int | str | NExpr) -> None:
+        self.bound = nexpr(bound)
+        self.formula = f"forall p. |HO(p) \\ AHO(p)| > {self.bound}"
+
+    def __repr__(self) -> str:
+        return f"SafelyHeardMoreThan({self.bound.text!r})"
+
+    def holds_with(self, ho: HOSets, aho: Sequence[int], phase: int | None = None) -> bool:
+        b = self.bound(ho.n)
+        return all((m & ~a).bit_count() > b for m, a in zip(ho.masks, aho, strict=True))
+
+    def repair_with(self, ho: HOSets, aho: Sequence[int], allowed: Sequence[int],
+                    rng: random.Random, phase: int | None = None
+                    ) -> tuple[HOSets, tuple[int, ...]] | None:
+        b = self.bound(ho.n)
+        masks, bad = list(ho.masks), [a & m for a, m in zip(aho, ho.masks, strict=True)]
+        for p in range(ho.n):
+            m, a = masks[p], bad[p]
+            while (m & ~a).bit_count() <= b:
+                cand = allowed[p] & ~m
+                if cand:  # hear one more (the corruptions stay: the stronger adversary)
+                    m |= 1 << _pick(cand, rng)
+                elif a:
+                    a &= ~(1 << _pick(a, rng))
+                else:
+                    return None
+            masks[p], bad[p] = m, a
+        return HOSets(tuple(masks)), tuple(bad)
+
+
 class AllOf(HOPredicate):
     """The conjunction of several predicates."""
 
@@ -259,6 +396,7 @@ class AllOf(HOPredicate):
         self.parts = tuple(flat)
         self.local = all(p.local for p in self.parts)
         self.symmetric = all(p.symmetric for p in self.parts)
+        self.about_aho = any(p.about_aho for p in self.parts)
         self.formula = " and ".join(f"({p.formula})" for p in self.parts)
 
     def holds(self, ho: HOSets, phase: int | None = None) -> bool:
@@ -279,9 +417,27 @@ class AllOf(HOPredicate):
                 return ho
         return None
 
+    def holds_with(self, ho: HOSets, aho: Sequence[int], phase: int | None = None) -> bool:
+        return all(p.holds_with(ho, aho, phase) for p in self.parts)
+
+    def repair_with(self, ho: HOSets, aho: Sequence[int], allowed: Sequence[int],
+                    rng: random.Random, phase: int | None = None
+                    ) -> tuple[HOSets, tuple[int, ...]] | None:
+        cur = (ho, tuple(aho))
+        for _ in range(3):
+            for part in self.parts:
+                fixed = part.repair_with(cur[0], cur[1], allowed, rng, phase)
+                if fixed is None:
+                    return None
+                cur = fixed
+            if self.holds_with(cur[0], cur[1], phase):
+                return cur
+        return None
+
     def __repr__(self) -> str:
         return "AllOf(" + ", ".join(map(repr, self.parts)) + ")"
 
 
 __all__ = ["HOPredicate", "NoSplit", "Uniform", "KernelSize", "HeardMoreThan",
-           "CoordinatorHeard", "CoordinatorHears", "AllOf"]
+           "CoordinatorHeard", "CoordinatorHears", "UncorruptedKernel", "SafelyHeardMoreThan",
+           "AllOf"]

@@ -12,9 +12,28 @@ One-Third Rule.
   often received value; if more than ``E`` received values equal ``v``, decide ``v``.
 
 Fault model: value faults, ``HO(p) = SHO(p) ∪ AHO(p)``, ``|AHO(p)| <= α``, messages from
-``AHO(p)`` arbitrary (``fault_model = ValueFaults(ALPHA)``). Liveness (three good rounds, in
-order): (a) ``∃S1, S2. |S1| > E − α ∧ |S2| > T ∧ ∀p ∈ S1. HO(p) = SHO(p) = S2``;
-(b) ``∀p. |HO(p)| > T``; (c) ``∀p. |SHO(p)| > E``.
+``AHO(p)`` arbitrary (``fault_model = ValueFaults(ALPHA)``).
+
+Liveness: termination, ``eventually forall i. decided(i)``, under the literature's assumption of
+three good rounds in this order (``r0 < r1 < r2``, anything between them), stated as
+``assumption = "eventually (clean and next eventually (heard and next eventually safe))"``:
+
+(a) ``clean``: ``∃S1, S2. |S1| > E − α ∧ |S2| > T ∧ ∀p ∈ S1. HO(p) = SHO(p) = S2``
+    (``UncorruptedKernel(E − α, T)``);
+(b) ``heard``: ``∀p. |HO(p)| > T`` (``HeardMoreThan(T)``);
+(c) ``safe``: ``∀p. |SHO(p)| > E`` (``SafelyHeardMoreThan(E)``).
+
+The proof chain (``progress``): after (a), ``∃v. |{i | x(i) = v}| > E − α`` and every decided
+process decided ``v`` (the processes of ``S1`` adopt the same value, and it is the safety
+invariant's value if anyone decided); after (b), ``∃v. ∀i. x(i) = v`` and every decided process
+decided ``v`` (more than ``E − α`` holders of ``v`` keep it the most often received value of
+anyone hearing more than ``T``: at most ``α`` messages are corrupted); after (c), everyone decided
+(more than ``E`` uncorrupted copies of ``v``). The first two invariants are stable under every
+round, by the argument that makes the safety invariant inductive. ``hoverify simulate models/ate.py
+-n 5 --adversary eventually-good`` runs it against a network that corrupts ``α`` messages per
+receiver in every round the good rounds do not forbid. The proof engine leaves the chain's
+stability and progress VCs (all over ``min_most_often`` under value faults) unknown, like the
+safety invariant's consecution; the conclusion is proved.
 
 Safety properties: agreement, validity (with ``α > 0`` only for values the environment cannot
 invent: validity is checked against the initial values and may fail under value faults, so it is
@@ -23,7 +42,8 @@ not listed), irrevocability.
 Invariant: ``(∀i. ¬decided(i)) ∨ ∃v. |{i | x(i) = v}| > E − α ∧ ∀i. decided(i) → decision(i) = v``.
 """
 
-from hoverify import Algorithm, Local, Round, ValueFaults, broadcast, n
+from hoverify import Algorithm, HeardMoreThan, Local, Round, ValueFaults, broadcast, n
+from hoverify.hopredicates import SafelyHeardMoreThan, UncorruptedKernel
 
 ALPHA = 1  # the bound on corrupted messages per receiver and round
 
@@ -60,3 +80,27 @@ class ATE(Algorithm):
         "(forall i. not decided(i)) or exists v. |{i | x(i) = v}| > 2*(n + 2*1)/3 - 1"
         " and (forall i. decided(i) -> decision(i) = v)",
     ]
+    # Termination: three good rounds, in this order (r0 < r1 < r2, any rounds between them).
+    # (a) more than E - α processes hear the same more than T processes without corruption: they
+    #     all adopt the same value v, so more than E - α processes hold v (and a decided process
+    #     decided v: the safety invariant's v is what they adopt);
+    # (b) everyone hears more than T: more than E - α holders of v leave v the most often
+    #     received value (at most α corrupted), so everyone adopts v;
+    # (c) everyone safely hears more than E: everyone receives more than E copies of v and
+    #     decides it. The invariants after (a) and (b) are stable under every round.
+    liveness = {"termination": "eventually forall i. decided(i)"}
+    good_rounds = {
+        "clean": UncorruptedKernel("2*(n + 2*1)/3 - 1", "2*(n + 2*1)/3"),
+        "heard": HeardMoreThan("2*(n + 2*1)/3"),
+        "safe": SafelyHeardMoreThan("2*(n + 2*1)/3"),
+    }
+    assumption = "eventually (clean and next eventually (heard and next eventually safe))"
+    progress = {
+        "termination": [
+            ("clean", "exists v. |{i | x(i) = v}| > 2*(n + 2*1)/3 - 1"
+                      " and (forall i. decided(i) -> decision(i) = v)"),
+            ("heard", "exists v. (forall i. x(i) = v)"
+                      " and (forall i. decided(i) -> decision(i) = v)"),
+            ("safe", "forall i. decided(i)"),
+        ],
+    }
