@@ -28,7 +28,7 @@ from hoverify.runtime import (
     value_for,
 )
 from hoverify.runtime.cluster import bind_sockets
-from hoverify.runtime.replay import ho_script, mismatches, replay
+from hoverify.runtime.replay import decided_rounds, ho_script, mismatches, replay
 from hoverify.runtime.replica import Decision
 from hoverify.runtime.schema import schema_of
 from hoverify.runtime.wire import (
@@ -340,3 +340,58 @@ def test_replaying_the_runtime_ho_sets_in_the_executor_gives_the_same_decisions(
     full = (1 << n) - 1
     assert any(mask != full for r in res.reports for log in r.ho_log.values()
                for _, mask in log)
+
+
+BENOR = model("benor")
+
+
+@pytest.mark.parametrize("batch", [1, 2], ids=["one-lane", "two-lanes"])
+def test_replaying_a_randomized_model_with_its_recorded_choices(batch, tmp_path):
+    """Ben-Or flips coins: the replay gives every process the values its own coin flips had in
+    the runtime (per instance, round, lane and step) and reaches the same decisions.
+
+    The runtime does not enforce Ben-Or's HO predicate (a majority heard in every round): a round
+    ended by its timeout or by catching up may hear fewer, and then Ben-Or itself is not safe (an
+    agreement or irrevocability violation, rare here). Such an instance is not a mismatch: the
+    executor must find a violation there too."""
+    n, instances = 4, 40
+    # mixed inputs: coins are flipped in most instances
+    res = cluster(BENOR, n, instances, faults=NetFaults(drop=0.25, duplicate=0.1, reorder=0.1),
+                  config=RuntimeConfig(record=True, timeout=0.003, seed=5, batch=batch),
+                  fixed=(0, 1, 1, 0))
+    verdict = check_decisions(n, instances, {r.id: r.decisions for r in res.reports},
+                              res.inputs, batch)
+    assert not res.errors() and not res.timed_out and verdict.undecided == []
+    unsafe = {int(v.split("instance ")[1].split(":")[0]) for v in verdict.violations}
+    flips = without = 0
+    for i in range(instances):
+        logs = {r.id: r.ho_log[i] for r in res.reports if i in r.ho_log}
+        choices = {r.id: r.choice_log[i] for r in res.reports if i in r.choice_log}
+        decs = {r.id: d for r in res.reports for d in r.decisions if d.instance == i}
+        assert any(not d.learned for d in decs.values())
+        inputs = [res.inputs(p, i, 0) for p in range(n)]
+        last: dict[int, int] = {}
+        violated = False
+        for lane in range(batch):
+            trace = replay(BENOR, n, inputs, logs, tmp_path, choices, lane=lane)
+            flips += sum(len(v) for ch in choices.values() for k, v in ch.items()
+                         if k[1] == lane)
+            if trace.violation is not None:
+                violated = True
+                continue
+            assert mismatches(trace, decs, lane) == [], (i, lane, ho_script(n, logs), choices)
+            assert len(trace.rounds) == len(ho_script(n, logs))
+            for p, r in decided_rounds(trace).items():
+                last[p] = max(last.get(p, -1), r)
+            # the choices matter: without them (every coin 0) the replay often goes elsewhere
+            without += bool(mismatches(replay(BENOR, n, inputs, logs, tmp_path), decs, lane))
+        if i in unsafe:  # what the runtime shows unsafe, the executor does too
+            assert violated, (i, verdict.violations)
+        if not violated:
+            # the instance ended at a replica in the round its last lane decided
+            for p, d in decs.items():
+                if not d.learned:
+                    assert last.get(p) == d.round, (i, p)
+    assert len(unsafe) <= instances // 4
+    assert flips >= instances * batch
+    assert without >= 1

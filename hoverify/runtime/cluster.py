@@ -30,6 +30,8 @@ class ReplicaReport:
     decisions: list[Decision] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     ho_log: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    choice_log: dict[int, dict[tuple[int, int, int], tuple[Any, ...]]] = field(
+        default_factory=dict)
     crashed: bool = False
     restarted: bool = False
     #: the decisions of the incarnations started by a restart (a subset of ``decisions``)
@@ -192,6 +194,7 @@ async def run_cluster(model: type[Algorithm], n: int, instances: int, *,
             for k, v in rep.stats.items():
                 rp.stats[k] = rp.stats.get(k, 0) + v
             rp.ho_log.update(rep.ho_log)
+            rp.choice_log.update(rep.choice_log)
             if rep.error:
                 rp.error = rep.error
         last = current[p]

@@ -66,7 +66,7 @@ class RuntimeConfig:
     instance is given up;
     ``instance_gap``: how many instances ahead a replica may jump; ``check_source``: a packet
     must come from the address of the sender it names; ``record``: keep the HO sets of every
-    round (for replay in the lockstep executor)."""
+    round and the model's nondeterministic choices (for replay in the lockstep executor)."""
 
     delay: float = 0.0
     timeout: float | None = None

@@ -126,6 +126,19 @@ class Replica(asyncio.DatagramProtocol):
         rng = random.Random(f"{config.seed}:choices:{me}")
         self.chooser: Callable[[tuple[Any, ...]], Any] = (
             lambda opts: opts[rng.randrange(len(opts))])
+        # record=True: the choices of the instance in progress, per (round, lane, step) (step 0:
+        # send, 1: update); _ckey is the step running
+        self._ch: dict[tuple[int, int, int], list[Any]] = {}
+        self._ckey: tuple[int, int, int] = (0, 0, 0)
+        if config.record:
+            draw = self.chooser
+
+            def recording(opts: tuple[Any, ...]) -> Any:
+                v = draw(opts)
+                self._ch.setdefault(self._ckey, []).append(v)
+                return v
+
+            self.chooser = recording
         self.others = tuple(q for q in range(n) if q != me)
         self.me_bit = 1 << me
         self.max_size = min(MAX_DATAGRAM, 64 + self.B * max(
@@ -149,6 +162,9 @@ class Replica(asyncio.DatagramProtocol):
         self.decisions: list[Decision] = []
         self.history: dict[int, tuple[Any, ...]] = {}
         self.ho_log: dict[int, tuple[tuple[int, int], ...]] = {}
+        #: record=True: per instance, the values ``choose``/``coin`` returned to the model, per
+        #: ``(round, lane, step)`` (step 0: ``send``, 1: ``update``), in call order
+        self.choice_log: dict[int, dict[tuple[int, int, int], tuple[Any, ...]]] = {}
         self.stats: Counter[str] = Counter()
         self.error: str | None = None
         self.transport: asyncio.DatagramTransport | None = None
@@ -264,6 +280,7 @@ class Replica(asyncio.DatagramProtocol):
         self.future.clear()
         if self.config.record:
             self._ho = []
+            self._ch = {}
         if self.next_buf:
             self._replay.extend(self.next_buf)
             self.next_buf = []
@@ -283,7 +300,10 @@ class Replica(asyncio.DatagramProtocol):
         eng, chooser, rows = self.engine, self.chooser, self.rows
         bc: list[Any] = [NOMSG] * B
         direct: dict[int, list[Any]] | None = None
+        record = self.config.record
         for lane in range(B):
+            if record:
+                self._ckey = (r, lane, 0)
             msg = eng.send_one(r, me, rows[lane], chooser)
             if msg is None:
                 continue
@@ -323,9 +343,12 @@ class Replica(asyncio.DatagramProtocol):
     def _update(self, r: int, heard: int, msgs: list[dict[int, Any]]) -> bool:
         """Run ``update`` for every lane; whether every lane has decided."""
         eng, me, chooser, rows = self.engine, self.me, self.chooser, self.rows
+        record = self.config.record
         for lane in range(self.B):
+            if record:
+                self._ckey = (r, lane, 1)
             rows[lane] = eng.update_from(r, me, rows[lane], Mailbox.of(msgs[lane]), chooser)
-        if self.config.record:
+        if record:
             self._ho.append((r, heard))
         d = self.decided_at
         for row in rows:
@@ -407,6 +430,7 @@ class Replica(asyncio.DatagramProtocol):
         self.history.pop(inst - _HISTORY, None)
         if self.config.record:
             self.ho_log[inst] = tuple(self._ho)
+            self.choice_log[inst] = {k: tuple(v) for k, v in self._ch.items()}
         if dec.learned:
             self.stats["learned"] += 1
         if self.on_decide is not None:
@@ -582,9 +606,17 @@ class Replica(asyncio.DatagramProtocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        # learn the current instance's decision and those after it that the packet carries
+        # learn the current instance's decision and those after it that the packet carries; a
+        # lane this replica decided itself keeps its own decision (decisions are irrevocable: a
+        # different one from the peer is an agreement violation, reported, not overwritten)
         now = self.loop.time() if self.loop is not None else 0.0
         r, t = self.r, now - self._t0
+        d = self.decided_at
+        if any(row[d] for row in self.rows):
+            v = self.engine.names.index("decision")
+            decs = list(decs)
+            decs[cur - first] = tuple(row[v] if row[d] else peer
+                                      for row, peer in zip(self.rows, decs[cur - first]))
         for k, values in enumerate(decs[cur - first:]):
             inst = cur + k
             if self.until is not None and inst >= self.until:
@@ -592,6 +624,7 @@ class Replica(asyncio.DatagramProtocol):
             if k:
                 self.inst = inst
                 self._ho = []
+                self._ch = {}
                 self.next_buf = []
             self._record(Decision(inst, values, r if k == 0 else 0, True, t if k == 0 else 0.0))
         self._next_instance()
