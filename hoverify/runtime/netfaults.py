@@ -10,12 +10,13 @@ from hoverify.runtime.config import NetFaults
 
 
 class Sender:
-    """Sends datagrams through ``transport``, injecting the faults of ``faults`` (seeded)."""
+    """Sends datagrams through ``transport`` (anything with ``sendto(data, addr)``: the
+    replica), injecting the faults of ``faults`` (seeded)."""
 
     __slots__ = ("transport", "faults", "rng", "loop", "closed", "sent", "dropped",
                  "duplicated", "delayed", "_handles")
 
-    def __init__(self, transport: asyncio.DatagramTransport, faults: NetFaults, seed: Any,
+    def __init__(self, transport: Any, faults: NetFaults, seed: Any,
                  loop: asyncio.AbstractEventLoop) -> None:
         self.transport = transport
         self.faults = faults

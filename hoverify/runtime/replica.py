@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from hoverify.dsl import Algorithm, Broadcast
 from hoverify.errors import HoverifyError
@@ -89,7 +90,7 @@ class Decision:
     latency: float
 
 
-class Replica(asyncio.DatagramProtocol):
+class Replica:
     """One replica; see the module docstring. ``peers[i]`` is the address of replica ``i``
     (``peers[me]`` its own); ``inputs(instance, lane)`` its initial values; it serves instances
     ``first_instance, first_instance + 1, ...`` below ``until`` (``None``: forever)."""
@@ -154,7 +155,11 @@ class Replica(asyncio.DatagramProtocol):
         self.future: dict[int, tuple[int, list[dict[int, Any]]]] = {}
         self.next_buf: list[tuple[bytes, Address]] = []
         self._replay: deque[tuple[bytes, Address]] = deque()
+        # the round timer: armed at most once at a time; a round that ends before its timeout
+        # leaves it armed, and when it fires it re-arms itself for the deadline of the round then
+        # running (one timer per timeout period instead of one per round)
         self._timer: asyncio.TimerHandle | None = None
+        self._deadline = 0.0
         self._t0 = 0.0
         self._ho: list[tuple[int, int]] = []
         self._nudged: tuple[tuple[int, int], int] = ((-1, -1), 0)
@@ -167,40 +172,79 @@ class Replica(asyncio.DatagramProtocol):
         self.choice_log: dict[int, dict[tuple[int, int, int], tuple[Any, ...]]] = {}
         self.stats: Counter[str] = Counter()
         self.error: str | None = None
-        self.transport: asyncio.DatagramTransport | None = None
+        self.sock: socket.socket | None = None
         self.sender: Sender | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.done: asyncio.Future[None] | None = None
         self._tx: Callable[[bytes, Address], None] = lambda data, addr: None
-        self.last_rx = 0.0
+        # a received datagram is read with one byte more than the largest valid packet, so an
+        # oversized one is seen as such (and rejected as ``size``) without a larger buffer
+        self._rx_size = self.max_size + 1
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def start(self, sock: Any = None) -> None:
-        """Bind (``peers[me]``, or the given bound socket) and start running."""
+        """Bind (``peers[me]``, or take the given bound UDP socket, which the replica then owns
+        and closes) and start running."""
         loop = asyncio.get_running_loop()
-        self.loop = loop
-        self.done = loop.create_future()
-        if sock is not None:
-            await loop.create_datagram_endpoint(lambda: self, sock=sock)
-        else:
-            await loop.create_datagram_endpoint(lambda: self, local_addr=self.addrs[self.me])
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport = cast(asyncio.DatagramTransport, transport)
-        self.transport = transport
-        loop = self.loop or asyncio.get_running_loop()
         self.loop = loop
         if self.done is None:
             self.done = loop.create_future()
-        self.last_rx = loop.time()
+        if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                sock.bind(self.addrs[self.me])
+            except OSError:
+                sock.close()
+                raise
+        sock.setblocking(False)
+        self.sock = sock
+        # the socket is read directly (every datagram queued, per readiness event) and written
+        # directly: UDP needs no transport's buffering
+        loop.add_reader(sock.fileno(), self._readable)
         if self.faults.active:
-            self.sender = Sender(transport, self.faults, f"{self.config.seed}:net:{self.me}",
-                                 loop)
+            self.sender = Sender(self, self.faults, f"{self.config.seed}:net:{self.me}", loop)
             self._tx = self.sender.send
         else:
-            self._tx = transport.sendto
+            self._tx = self.sendto
         if self.state == "idle":
             self._guard(self._start, self.inst)
+
+    def sendto(self, data: bytes, addr: Address) -> None:
+        """Send one datagram now; a full send buffer loses it (an omission, as on a network)."""
+        sock = self.sock
+        if sock is None:
+            return
+        try:
+            sock.sendto(data, addr)
+        except (BlockingIOError, InterruptedError):
+            self.stats["txfull"] += 1
+        except OSError:
+            self.stats["icmp"] += 1
+
+    def _readable(self) -> None:
+        """Read and handle the datagrams queued on the socket (at most 64: timers and the other
+        replicas of the loop get their turn)."""
+        sock = self.sock
+        size = self._rx_size
+        recv = sock.recvfrom  # type: ignore[union-attr]
+        handle = self._handle
+        try:
+            for _ in range(64):
+                try:
+                    data, addr = recv(size)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError:
+                    # ICMP port unreachable on loopback when a peer is down: an omission
+                    self.stats["icmp"] += 1
+                    return
+                handle(data, addr)
+                while self._replay and self.running:
+                    handle(*self._replay.popleft())
+                if self.sock is not sock:  # stopped (crash, close, error)
+                    return
+        except (HoverifyError, EncodeError) as e:
+            self._fail(e)
 
     def _start(self, inst: int) -> None:
         if self.until is not None and inst >= self.until:
@@ -230,18 +274,13 @@ class Replica(asyncio.DatagramProtocol):
         if self.sender is not None:
             self.sender.close()
         self._tx = lambda data, addr: None
-        if self.transport is not None:
-            self.transport.close()
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.remove_reader(sock.fileno())
+            sock.close()
         if self.done is not None and not self.done.done():
             self.done.set_result(None)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.done is not None and not self.done.done():
-            self.done.set_result(None)
-
-    def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable on loopback when a peer is down: an omission, nothing more
-        self.stats["icmp"] += 1
 
     @property
     def finished(self) -> bool:
@@ -266,9 +305,12 @@ class Replica(asyncio.DatagramProtocol):
             while self._replay and self.running:
                 self._handle(*self._replay.popleft())
         except (HoverifyError, EncodeError) as e:
-            self.error = f"replica {self.me}: {e}"
-            self.state = "failed"
-            self._shutdown()
+            self._fail(e)
+
+    def _fail(self, e: Exception) -> None:
+        self.error = f"replica {self.me}: {e}"
+        self.state = "failed"
+        self._shutdown()
 
     # ---- instances and rounds ----------------------------------------------------------------
     def _begin_instance(self, inst: int) -> None:
@@ -337,8 +379,11 @@ class Replica(asyncio.DatagramProtocol):
                             lanes[lane] = bc[lane]
                 tx(encode_data(me, inst, r, layout, lanes), addrs[q])
         self.stats["tx"] += self.n - 1
-        assert self.loop is not None
-        self._timer = self.loop.call_later(self.timeouts[j], self._on_timeout, inst, r)
+        loop = self.loop
+        assert loop is not None
+        self._deadline = deadline = loop.time() + self.timeouts[j]
+        if self._timer is None:
+            self._timer = loop.call_at(deadline, self._on_timer)
 
     def _update(self, r: int, heard: int, msgs: list[dict[int, Any]]) -> bool:
         """Run ``update`` for every lane; whether every lane has decided."""
@@ -357,9 +402,6 @@ class Replica(asyncio.DatagramProtocol):
         return True
 
     def _end_round(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         if self._update(self.r, self.heard, self.msgs):
             self._finish(False)
             return
@@ -377,9 +419,6 @@ class Replica(asyncio.DatagramProtocol):
         """End the current round, run the rounds before ``target`` on what was received for
         them (without sending), and start round ``target``."""
         self.stats["catchup"] += 1
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         if self._update(self.r, self.heard, self.msgs):
             self._finish(False)
             return
@@ -401,10 +440,15 @@ class Replica(asyncio.DatagramProtocol):
         while self.state == "running" and self.heard.bit_count() >= self.enough[self.r % self.k]:
             self._end_round()
 
-    def _on_timeout(self, inst: int, r: int) -> None:
-        if self.state != "running" or inst != self.inst or r != self.r:
-            return
+    def _on_timer(self) -> None:
         self._timer = None
+        if self.state != "running":
+            return
+        loop = self.loop
+        assert loop is not None
+        if loop.time() + 1e-6 < self._deadline:  # armed for a round that ended before it
+            self._timer = loop.call_at(self._deadline, self._on_timer)
+            return
         self.stats["timeout"] += 1
         self._guard(self._timeout_step)
 
@@ -413,9 +457,6 @@ class Replica(asyncio.DatagramProtocol):
         self._settle()
 
     def _finish(self, learned: bool, values: tuple[Any, ...] | None = None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         if values is None:
             v = self.engine.names.index("decision")
             values = tuple(row[v] for row in self.rows)
@@ -521,9 +562,6 @@ class Replica(asyncio.DatagramProtocol):
             if self._decode(data, addr, q, rnd) is None:
                 return
             st["abandoned"] += 1
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
             self._begin_instance(inst)
         if self.state != "running":
             return
@@ -603,9 +641,6 @@ class Replica(asyncio.DatagramProtocol):
         if self.state != "running" or not first <= cur < first + len(decs):
             st["late"] += 1
             return
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         # learn the current instance's decision and those after it that the packet carries; a
         # lane this replica decided itself keeps its own decision (decisions are irrevocable: a
         # different one from the peer is an agreement violation, reported, not overwritten)
