@@ -37,7 +37,16 @@ from pathlib import Path
 from typing import Any
 
 from hoverify.adversary import NOMSG, Adversary, AdversaryView, parse_adversary
-from hoverify.dsl import CTX, Algorithm, Broadcast, Exact, RunConstant, SendTo, check_payload
+from hoverify.dsl import (
+    CTX,
+    MISSING,
+    Algorithm,
+    Broadcast,
+    Exact,
+    RunConstant,
+    SendTo,
+    check_payload,
+)
 from hoverify.errors import AdversaryError, HoverifyError, ModelError
 from hoverify.faults import CrashStop, ValueFaults
 from hoverify.ho import HOSets
@@ -424,7 +433,6 @@ def _check_message(msg: Any, n: int) -> None:
 
 
 def _missing() -> Any:
-    from hoverify.dsl import MISSING  # noqa: PLC0415
     return MISSING
 
 

@@ -395,3 +395,48 @@ def test_replaying_a_randomized_model_with_its_recorded_choices(batch, tmp_path)
     assert len(unsafe) <= instances // 4
     assert flips >= instances * batch
     assert without >= 1
+
+
+def test_specialised_payload_decoders_agree_with_the_general_one():
+    from hoverify.runtime.wire import Layout
+
+    rng = random.Random(9)
+    layouts = [Layout(k, o, t, 5) for k, o, t in [
+        (("int",), (False,), False), (("int",), (True,), False), (("bool",), (False,), False),
+        (("bool",), (True,), False), (("proc",), (False,), False), (("proc",), (True,), False),
+        (("int", "int"), (False, False), True), (("int", "bool"), (False, True), True),
+        (("int", "int", "int"), (False, False, False), True), ((), (), False)]]
+    for lay in layouts:
+        for i in range(3000):
+            buf = bytes(rng.choice((0, 1, 2, 255)) if i % 2 else rng.getrandbits(8)
+                        for _ in range(lay.size + 2))
+
+            def outcome(dec, buf=buf):
+                try:
+                    v = dec(buf, 1)
+                    return ("ok", v, type(v), tuple(map(type, v)) if type(v) is tuple else ())
+                except Invalid as e:
+                    return ("invalid", e.reason)
+
+            assert outcome(lay.decode) == outcome(lay._decode), (lay, buf)
+
+
+def test_the_fast_encoding_path_agrees_with_the_checking_one():
+    from hoverify.dsl import Exact
+    from hoverify.runtime.wire import Layout
+
+    rng = random.Random(4)
+    lay = Layout(("int", "int"), (False, False), True, 3)
+    pool = [0, 1, -1, True, False, None, 1 << 63, (1 << 63) - 1, -(1 << 63), -(1 << 63) - 1,
+            Exact(5), Exact(-(1 << 63)), "x", 2.0]
+    for _ in range(2000):
+        k = rng.choice((1, 2, 2, 2, 3))
+        pl = tuple(rng.choice(pool) for _ in range(k)) if rng.random() < 0.9 else rng.choice(pool)
+
+        def outcome(enc, pl=pl):
+            try:
+                return enc(pl)
+            except EncodeError as e:
+                return str(e)
+
+        assert outcome(lay.encode) == outcome(lay._encode), pl

@@ -53,10 +53,14 @@ from hoverify.runtime.config import NetFaults, RoundPolicy, RuntimeConfig
 from hoverify.runtime.netfaults import Sender
 from hoverify.runtime.schema import Schema, schema_of
 from hoverify.runtime.wire import (
+    HEADER,
+    HEADER_SIZE,
+    KIND_DATA,
     KIND_DECIDED,
     MAX_DATAGRAM,
     MAX_DECIDED,
     NOMSG,
+    VERSION,
     EncodeError,
     Invalid,
     decode_data,
@@ -74,6 +78,8 @@ INVALID = ("size", "version", "kind", "sender", "source", "lanes", "instance", "
            "payload")
 
 _HISTORY = 4096  # decisions kept to answer laggards
+_unpack_header = HEADER.unpack_from
+_NO_LANE = (NOMSG,)
 _JUMP = 64  # a replica this many instances behind gives its instance up and jumps ahead
 
 
@@ -329,6 +335,9 @@ class Replica:
         self._begin_round()
 
     def _begin_round(self) -> None:
+        if self.B == 1:
+            self._begin_round_one()
+            return
         r, me, B = self.r, self.me, self.B
         j = r % self.k
         self.heard = self.me_bit
@@ -385,10 +394,60 @@ class Replica:
         if self._timer is None:
             self._timer = loop.call_at(deadline, self._on_timer)
 
+    def _begin_round_one(self) -> None:
+        """:meth:`_begin_round` for one lane (the same steps, without the lanes)."""
+        r, me = self.r, self.me
+        heard = self.me_bit
+        box: dict[int, Any] = {}
+        if self.future:
+            buf = self.future.pop(r, None)
+            if buf is not None:
+                heard |= buf[0]
+                box.update(buf[1][0])
+        self.heard = heard
+        self.msgs = [box]
+        if self.config.record:
+            self._ckey = (r, 0, 0)
+        msg = self.engine.send_one(r, me, self.rows[0], self.chooser)
+        j = r % self.k
+        layout = self.layouts[j]
+        inst, addrs, tx = self.inst, self.addrs, self._tx
+        if msg is not None and type(msg) is Broadcast:
+            pl = msg.payload
+            box[me] = pl
+            common = encode_data(me, inst, r, layout, (pl,))
+            for q in self.others:
+                tx(common, addrs[q])
+        else:
+            dest = -1
+            if msg is not None:
+                dest = msg.dest  # type: ignore[union-attr]
+                if dest == me:
+                    box[me] = msg.payload
+                else:
+                    tx(encode_data(me, inst, r, layout, (msg.payload,)), addrs[dest])
+            empty = encode_data(me, inst, r, layout, _NO_LANE)
+            for q in self.others:
+                if q != dest:
+                    tx(empty, addrs[q])
+        self.stats["tx"] += self.n - 1
+        loop = self.loop
+        assert loop is not None
+        self._deadline = deadline = loop.time() + self.timeouts[j]
+        if self._timer is None:
+            self._timer = loop.call_at(deadline, self._on_timer)
+
     def _update(self, r: int, heard: int, msgs: list[dict[int, Any]]) -> bool:
         """Run ``update`` for every lane; whether every lane has decided."""
         eng, me, chooser, rows = self.engine, self.me, self.chooser, self.rows
         record = self.config.record
+        if self.B == 1:
+            if record:
+                self._ckey = (r, 0, 1)
+            row = rows[0] = eng.update_from(r, me, rows[0], Mailbox.of(msgs[0]), chooser)
+            if record:
+                self._ho.append((r, heard))
+            return bool(row[self.decided_at])
         for lane in range(self.B):
             if record:
                 self._ckey = (r, lane, 1)
@@ -493,6 +552,43 @@ class Replica:
     def _handle(self, data: bytes, addr: Any) -> None:
         st = self.stats
         st["rx"] += 1
+        size = len(data)
+        if self.B == 1 and HEADER_SIZE < size <= self.max_size:
+            # the common case, a DATA packet of the round in progress: the checks of the general
+            # path below, in its order, for one lane (anything else goes the general path)
+            version, kind, q, inst, rnd, lanes = _unpack_header(data)
+            if (version == VERSION and kind == KIND_DATA and q < self.n and q != self.me
+                    and lanes == 1 and inst == self.inst and rnd == self.r
+                    and self.state == "running"):
+                flag = data[HEADER_SIZE]
+                layout = self.layouts[rnd % self.k]
+                if flag == 1 and size == HEADER_SIZE + 1 + layout.size:
+                    try:
+                        pl = layout.decode(data, HEADER_SIZE + 1)
+                    except Invalid as e:
+                        st[e.reason] += 1
+                        return
+                elif flag == 0 and size == HEADER_SIZE + 1:
+                    pl = NOMSG
+                else:
+                    self._handle_general(data, addr)
+                    return
+                if self.config.check_source and addr != self.addrs[q]:
+                    st["source"] += 1
+                    return
+                bit = 1 << q
+                if self.heard & bit:
+                    st["duplicate"] += 1
+                    return
+                self.heard |= bit
+                if pl is not NOMSG:
+                    self.msgs[0][q] = pl
+                self._settle()
+                return
+        self._handle_general(data, addr)
+
+    def _handle_general(self, data: bytes, addr: Any) -> None:
+        st = self.stats
         if len(data) > self.max_size:
             st["size"] += 1
             return

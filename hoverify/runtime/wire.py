@@ -81,7 +81,8 @@ class Layout:
     each optionally ``None``; ``tuple`` for a tuple payload; ``kinds == ()`` and not a tuple is the
     payload ``None`` only (zero bytes)."""
 
-    __slots__ = ("kinds", "optional", "is_tuple", "n", "size", "_struct", "_has_opt", "_desc")
+    __slots__ = ("kinds", "optional", "is_tuple", "n", "size", "_struct", "_has_opt", "_desc",
+                 "decode", "_ints")
 
     def __init__(self, kinds: Sequence[str], optional: Sequence[bool], is_tuple: bool,
                  n: int) -> None:
@@ -99,6 +100,10 @@ class Layout:
         self._struct = struct.Struct(fmt)
         self.size = self._struct.size
         self._desc = self.describe()
+        self.decode = self._fast_decoder() or self._decode
+        # a tuple of ints without None: encoded by struct directly when every field is an int
+        # in range (anything else takes the checking path, for its error message)
+        self._ints = is_tuple and not self._has_opt and all(k == "int" for k in self.kinds)
 
     def describe(self) -> str:
         parts = [k + ("?" if o else "") for k, o in zip(self.kinds, self.optional)]
@@ -111,6 +116,16 @@ class Layout:
 
     # ---- encoding ----------------------------------------------------------------------------
     def encode(self, payload: Any) -> bytes:
+        if self._ints and type(payload) is tuple and len(payload) == len(self.kinds):
+            for v in payload:
+                t = type(v)
+                if (t is not Exact and t is not int) or not _MIN_INT <= v <= _MAX_INT:
+                    break
+            else:
+                return self._struct.pack(*payload)
+        return self._encode(payload)
+
+    def _encode(self, payload: Any) -> bytes:
         if not self.kinds and not self.is_tuple:
             if payload is not None:
                 raise EncodeError(f"payload {payload!r}: this round's messages carry None only")
@@ -148,8 +163,49 @@ class Layout:
         return self._struct.pack(*vals)
 
     # ---- decoding ----------------------------------------------------------------------------
-    def decode(self, buf: bytes, offset: int) -> Any:
-        """The payload at ``buf[offset:offset + size]`` (the caller checked the length)."""
+    def _fast_decoder(self) -> Any:
+        """A decoder specialised to the common layouts (the checks of :meth:`_decode`), or
+        ``None``."""
+        unpack = self._struct.unpack_from
+        kinds = self.kinds
+        if not kinds or self._has_opt and len(kinds) != 1:
+            return None
+        if not self._has_opt and all(k == "int" for k in kinds):
+            if self.is_tuple:
+                def ints(buf: bytes, offset: int) -> Any:
+                    return tuple(map(Exact, unpack(buf, offset)))
+                return ints
+
+            def one_int(buf: bytes, offset: int) -> Any:
+                return Exact(unpack(buf, offset)[0])
+            return one_int
+        if self.is_tuple or kinds[0] == "proc":
+            return None
+        if not self._has_opt:  # a bool
+            def one_bool(buf: bytes, offset: int) -> Any:
+                v = unpack(buf, offset)[0]
+                if v > 1:
+                    raise Invalid("payload")
+                return v == 1
+            return one_bool
+        is_int = kinds[0] == "int"
+
+        def one_optional(buf: bytes, offset: int) -> Any:
+            mask, v = unpack(buf, offset)
+            if mask == 0:
+                if is_int:
+                    return Exact(v)
+                if v > 1:
+                    raise Invalid("payload")
+                return v == 1
+            if mask == 1 and v == 0:
+                return None
+            raise Invalid("payload")
+        return one_optional
+
+    def _decode(self, buf: bytes, offset: int) -> Any:
+        """The payload at ``buf[offset:offset + size]`` (the caller checked the length); also
+        available as ``decode``, possibly specialised."""
         if not self.kinds and not self.is_tuple:
             return None
         raw = self._struct.unpack_from(buf, offset)
