@@ -440,3 +440,35 @@ def test_the_fast_encoding_path_agrees_with_the_checking_one():
                 return str(e)
 
         assert outcome(lay.encode) == outcome(lay._encode), pl
+
+
+def test_round_timeouts_of_different_lengths_each_fire_on_time():
+    """A long round followed by short ones: the short rounds still end on their own timeouts
+    (the round timer is shared between rounds and moved when a round needs it earlier)."""
+    policy = {"Collect": RoundPolicy(0.2), "Propose": RoundPolicy(0.002),
+              "Ack": RoundPolicy(0.002), "Decide": RoundPolicy(0.002)}
+
+    async def go():
+        socks = bind_sockets(3)
+        addrs = [s.getsockname()[:2] for s in socks]
+        # replica 2 is down: every round ends on its timeout
+        socks[2].close()
+        reps = [Replica(LV, p, addrs, inputs=lambda i, lane: 1, until=3,
+                        config=RuntimeConfig(rounds=policy)) for p in range(2)]
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        for rep, s in zip(reps, socks):
+            await rep.start(s)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(r.done for r in reps)), DEADLINE)
+        finally:
+            for r in reps:
+                r.close()
+            await asyncio.sleep(0)
+        return reps, loop.time() - t0
+
+    reps, took = asyncio.run(go())
+    assert all(r.error is None and len(r.decisions) == 3 for r in reps)
+    # per instance about one long round (0.2 s) and three short ones: far below 4 x 0.2 s
+    rounds = sum(d.round + 1 for d in reps[0].decisions)
+    assert took < 0.2 * rounds / 4 + 0.5, (took, rounds)

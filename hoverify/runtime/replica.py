@@ -391,8 +391,7 @@ class Replica:
         loop = self.loop
         assert loop is not None
         self._deadline = deadline = loop.time() + self.timeouts[j]
-        if self._timer is None:
-            self._timer = loop.call_at(deadline, self._on_timer)
+        self._arm(loop, deadline)
 
     def _begin_round_one(self) -> None:
         """:meth:`_begin_round` for one lane (the same steps, without the lanes)."""
@@ -434,8 +433,7 @@ class Replica:
         loop = self.loop
         assert loop is not None
         self._deadline = deadline = loop.time() + self.timeouts[j]
-        if self._timer is None:
-            self._timer = loop.call_at(deadline, self._on_timer)
+        self._arm(loop, deadline)
 
     def _update(self, r: int, heard: int, msgs: list[dict[int, Any]]) -> bool:
         """Run ``update`` for every lane; whether every lane has decided."""
@@ -498,6 +496,16 @@ class Replica:
         round as soon as it starts)."""
         while self.state == "running" and self.heard.bit_count() >= self.enough[self.r % self.k]:
             self._end_round()
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+        """Make the round timer fire by ``deadline`` (a timer armed for a later time, after a
+        round with a longer timeout, is moved; an earlier one re-arms itself when it fires)."""
+        timer = self._timer
+        if timer is None:
+            self._timer = loop.call_at(deadline, self._on_timer)
+        elif timer.when() > deadline:
+            timer.cancel()
+            self._timer = loop.call_at(deadline, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
