@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,8 +123,13 @@ def value_for(seed: int, domain: Sequence[Any], replica: int, instance: int, lan
     validity can be checked for crashed replicas too)."""
     if fixed is not None:
         return fixed[replica]
-    h = _mix(_mix(_mix(_mix(seed & _MASK64) ^ replica) ^ instance) ^ lane)
+    h = _mix(_mix(_replica_key(seed, replica) ^ instance) ^ lane)
     return domain[h % len(domain)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _replica_key(seed: int, replica: int) -> int:
+    return _mix(_mix(seed & _MASK64) ^ replica)
 
 
 __all__ = ["RoundPolicy", "NetFaults", "RuntimeConfig", "value_for"]
