@@ -472,3 +472,56 @@ def test_round_timeouts_of_different_lengths_each_fire_on_time():
     # per instance about one long round (0.2 s) and three short ones: far below 4 x 0.2 s
     rounds = sum(d.round + 1 for d in reps[0].decisions)
     assert took < 0.2 * rounds / 4 + 0.5, (took, rounds)
+
+
+def test_a_learned_decision_keeps_the_lanes_the_replica_decided_itself(tmp_path):
+    """Two lanes: lane 0 decides at once through the model, lane 1 never does; a peer's DECIDED
+    packet then ends the instance. Lane 0 keeps the replica's own decision (irrevocable: a
+    different one from the peer is an agreement violation to report, not to paper over)."""
+    from conftest import model as load
+
+    f = tmp_path / "ifone.py"
+    f.write_text(
+        "from hoverify import Algorithm, Local, Round, broadcast\n"
+        "class IfOne(Algorithm):\n"
+        "    x = Local(int)\n"
+        "    decided = Local(bool, initial=False)\n"
+        "    decision = Local(int | None)\n"
+        "    def init(p, v):\n"
+        "        p.x = v\n"
+        "    class R(Round):\n"
+        "        def send(p):\n"
+        "            return broadcast(p.x)\n"
+        "        def update(p, mbox):\n"
+        "            if p.x == 1:\n"
+        "                p.decide(p.x)\n"
+        "    properties = ('agreement', 'validity')\n")
+    m = load(str(f))
+    sch = schema_of(m, 3)
+
+    async def go():
+        socks = bind_sockets(3)
+        addrs = [s.getsockname()[:2] for s in socks]
+        peer1 = socks[1]
+        socks[2].close()
+        rep = Replica(m, 0, addrs, inputs=lambda i, lane: 1 - lane, until=1,
+                      config=RuntimeConfig(batch=2, timeout=0.02))
+        try:
+            await rep.start(socks[0])
+            await asyncio.sleep(0.1)  # a few rounds on timeouts: lane 0 decided 1 in round 0
+            assert not rep.decisions and rep.rows[0][rep.decided_at]
+            peer1.sendto(encode_decided(1, 0, sch.decision, [[0, 0]]), addrs[0])
+            await asyncio.wait_for(rep.done, DEADLINE)
+        finally:
+            rep.close()
+            peer1.close()
+            await asyncio.sleep(0)
+        return rep
+
+    rep = asyncio.run(go())
+    assert rep.error is None and rep.stats["learned"] == 1
+    [dec] = rep.decisions
+    assert dec.learned and dec.values == (1, 0)
+    verdict = check_decisions(3, 1, {0: rep.decisions, 1: [Decision(0, (0, 0), 0, False, 0.0)]},
+                              lambda p, i, lane: 1 - lane, lanes=2)
+    assert any("agreement violated in instance 0" in v for v in verdict.violations)

@@ -27,7 +27,15 @@ are in the mailbox:
   gives its instance up and jumps ahead; a restarted replica (``first_instance=None``) joins the
   first instance it hears of.
 * **Lanes** (``batch``): ``batch`` independent instances of the model (one process of each) run in
-  the same rounds and packets, sharing the HO sets: batching several requests per instance.
+  the same rounds and packets, sharing the HO sets: batching several requests per instance. A
+  lane that has decided keeps running the model's rounds until every lane of its instance has.
+* **Choices** (``record=True``): the values the model's ``choose``/``coin`` returned are logged
+  per instance, round, lane and step (``choice_log``), next to the HO sets (``ho_log``), for
+  :mod:`hoverify.runtime.replay`.
+* **I/O.** The replica reads its UDP socket itself from the event loop (``add_reader``: every
+  queued datagram per readiness event, into a buffer one byte larger than the largest valid
+  packet) and sends with ``sendto`` (a full send buffer is an omission, counted as ``txfull``);
+  one round timer at a time, re-armed lazily, ends rounds on their timeouts.
 
 Every received packet is validated (:mod:`hoverify.runtime.wire`); an invalid one is counted in
 ``stats`` under its reason (see :data:`INVALID`) and dropped, never raised. An error of the model
