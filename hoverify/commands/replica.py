@@ -189,9 +189,14 @@ async def _serve(args: argparse.Namespace, model: Any, peers: list[tuple[str, in
         return EXIT_INPUT
     end = loop.time() + args.deadline
     # SIGTERM stops the replica as the deadline would (the summary is still printed)
-    stop = loop.create_future()
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def on_sigterm() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
     try:
-        loop.add_signal_handler(signal.SIGTERM, lambda: stop.done() or stop.set_result(None))
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
         handler = True
     except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover
         handler = False
