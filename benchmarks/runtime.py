@@ -6,7 +6,9 @@ p50/p99 latency (from the start of an instance at a replica to its decision ther
 one request per instance, then with ``--batch`` requests per instance (lanes: independent
 LastVoting instances decided in the same rounds and packets; every lane runs the model's code).
 Each replica is its own OS process by default (``--inprocess``: asyncio tasks in one process).
-The last line is instances per second without batching.
+Each measurement also gives the CPU time (user + system, all replicas) per instance: on a shared
+machine it varies much less than the rate, which depends on how much of the cores the replicas
+get. The last line is instances per second without batching.
 
     python benchmarks/runtime.py [--duration 10] [--batch 16] [--inprocess]
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import resource
 import statistics
 import sys
 import time
@@ -40,40 +43,52 @@ def _replica(model: Any, me: int, addrs: list[tuple[str, int]], batch: int) -> R
                    until=None, config=RuntimeConfig(batch=batch, timeout=0.01))
 
 
-def _summary(rep: Replica) -> tuple[int, list[float]]:
-    return len(rep.decisions), [d.latency for d in rep.decisions]
+Summary = tuple[int, list[float], float]  # instances, latencies, CPU seconds
 
 
-async def _inprocess(batch: int, duration: float) -> list[tuple[int, list[float]]]:
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _summary(rep: Replica, cpu: float) -> Summary:
+    return len(rep.decisions), [d.latency for d in rep.decisions], cpu
+
+
+async def _inprocess(batch: int, duration: float) -> list[Summary]:
     model = load_model(MODEL)
     socks = bind_sockets(N)
     addrs = [s.getsockname()[:2] for s in socks]
     reps = [_replica(model, p, addrs, batch) for p in range(N)]
+    cpu0 = _cpu()
     for rep, s in zip(reps, socks):
         await rep.start(s)
     await asyncio.sleep(duration)
     for rep in reps:
         rep.close()
+    cpu = _cpu() - cpu0
     await asyncio.sleep(0)
-    return [_summary(r) for r in reps]
+    return [_summary(r, cpu / N) for r in reps]
 
 
 def _child(me: int, fd_sock: Any, addrs: list[tuple[str, int]], batch: int, duration: float,
            start_at: float, out: Any) -> None:
-    async def main() -> tuple[int, list[float]]:
+    async def main() -> Summary:
         model = load_model(MODEL)
         rep = _replica(model, me, addrs, batch)
         await asyncio.sleep(max(0.0, start_at - time.time()))
+        cpu0 = _cpu()
         await rep.start(fd_sock)
         await asyncio.sleep(duration)
         rep.close()
+        cpu = _cpu() - cpu0
         await asyncio.sleep(0)
-        return _summary(rep)
+        return _summary(rep, cpu)
 
     out.put((me, asyncio.run(main())))
 
 
-def _processes(batch: int, duration: float) -> list[tuple[int, list[float]]]:
+def _processes(batch: int, duration: float) -> list[Summary]:
     ctx = mp.get_context("fork")
     socks = bind_sockets(N)
     addrs = [s.getsockname()[:2] for s in socks]
@@ -91,17 +106,18 @@ def _processes(batch: int, duration: float) -> list[tuple[int, list[float]]]:
     return [results[p] for p in range(N)]
 
 
-def measure(batch: int, duration: float, inprocess: bool) -> tuple[float, float, float]:
-    """(instances/s, p50 ms, p99 ms)."""
+def measure(batch: int, duration: float, inprocess: bool) -> tuple[float, float, float, float]:
+    """(instances/s, p50 ms, p99 ms, CPU µs per instance over all replicas)."""
     if inprocess:
         res = asyncio.run(_inprocess(batch, duration))
     else:
         res = _processes(batch, duration)
-    done = min(count for count, _ in res)
-    lat = sorted(x for _, lats in res for x in lats)
+    done = min(count for count, _, _ in res)
+    lat = sorted(x for _, lats, _ in res for x in lats)
     p50 = statistics.median(lat) * 1000 if lat else float("nan")
     p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else float("nan")
-    return done / duration, p50, p99
+    cpu = sum(c for _, _, c in res) / done * 1e6 if done else float("nan")
+    return done / duration, p50, p99, cpu
 
 
 def main() -> None:
@@ -112,11 +128,13 @@ def main() -> None:
     args = ap.parse_args()
     mode = "in-process" if args.inprocess else "one process per replica"
     print(f"LastVoting n={N} on loopback, {mode}, {args.duration:g} s per measurement")
-    rate_b, p50_b, p99_b = measure(args.batch, args.duration, args.inprocess)
+    rate_b, p50_b, p99_b, cpu_b = measure(args.batch, args.duration, args.inprocess)
     print(f"batch={args.batch}: {rate_b:,.0f} instances/s = {rate_b * args.batch:,.0f} "
-          f"requests/s; latency p50 {p50_b:.2f} ms, p99 {p99_b:.2f} ms")
-    rate, p50, p99 = measure(1, args.duration, args.inprocess)
-    print(f"batch=1: {rate:,.0f} instances/s; latency p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+          f"requests/s; latency p50 {p50_b:.2f} ms, p99 {p99_b:.2f} ms; CPU {cpu_b:,.0f} µs "
+          f"per instance")
+    rate, p50, p99, cpu = measure(1, args.duration, args.inprocess)
+    print(f"batch=1: {rate:,.0f} instances/s; latency p50 {p50:.2f} ms, p99 {p99:.2f} ms; "
+          f"CPU {cpu:,.0f} µs per instance")
     print(f"instances per second: {rate:.0f}")
 
 
