@@ -154,10 +154,10 @@ def test_run_restarted_replica_decides_later_instances(capsys, mode, crash_at, r
     assert f"{instances}/{instances} instances decided; agreement and validity hold" in out
     assert "VIOLATION" not in out and "Traceback" not in cap.err
     assert f"crash=p2@{crash_at}s restart@{restart_at}s" in out
-    m = re.search(r"p2 restarted at \S+ s, rejoined at instance (\d+), decided (\d+) instance",
-                  out)
+    m = re.search(r"p2 restarted at \S+ s, decided (\d+) instance\(s\) after rejoining, from "
+                  r"instance (\d+) on", out)
     assert m, out
-    first, count = int(m.group(1)), int(m.group(2))
+    count, first = int(m.group(1)), int(m.group(2))
     assert count >= 1 and first + count <= int(instances)
     if mode:  # in-process the others decided ~10 instances before the crash (processes: the
         # children's start-up time varies too much to say)

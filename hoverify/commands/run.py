@@ -291,9 +291,9 @@ def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, flo
         else:
             insts = sorted(d.instance for d in decs)
             learned = sum(d.learned for d in decs)
-            print(f"p{p} restarted at {args.restart_at:g} s, rejoined at instance {insts[0]}, "
-                  f"decided {len(decs)} instance(s) after rejoining ({learned} learned from a "
-                  f"peer)", file=out)
+            print(f"p{p} restarted at {args.restart_at:g} s, decided {len(decs)} instance(s) "
+                  f"after rejoining, from instance {insts[0]} on ({learned} learned from a peer)",
+                  file=out)
     for e in errors:
         print(f"error: {e}", file=sys.stderr)
     for v in verdict.violations:
