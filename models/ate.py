@@ -25,18 +25,15 @@ three good rounds in this order (``r0 < r1 < r2``, anything between them), state
 
 The proof chain (``progress``): after (a), ``∃v. |{i | x(i) = v}| > E − α`` and every decided
 process decided ``v`` (the processes of ``S1`` adopt the same value, and it is the safety
-invariant's value if anyone decided); after (b), ``∃v. ∀i. x(i) = v ∧ (decided(i) →
-decision(i) = v)`` (more than ``E − α`` holders of ``v`` keep it the most often received value of
+invariant's value if anyone decided); after (b), ``∃v. ∀i. x(i) = v`` and every decided process
+decided ``v`` (more than ``E − α`` holders of ``v`` keep it the most often received value of
 anyone hearing more than ``T``: at most ``α`` messages are corrupted); after (c), everyone decided
 (more than ``E`` uncorrupted copies of ``v``). The first two invariants are stable under every
 round, by the argument that makes the safety invariant inductive. ``hoverify simulate models/ate.py
 -n 5 --adversary eventually-good`` runs it against a network that corrupts ``α`` messages per
-receiver in every round the good rounds do not forbid. The proof engine proves the last step's
-progress (with the second invariant written with one existential as here; as
-``∃v. (∀i. x(i) = v) ∧ (∀i. decided(i) → decision(i) = v)`` it timed out) and the conclusion; it
-leaves the two stability VCs and the first two progress VCs (``min_most_often`` of mailboxes
-with corrupted messages, against an invariant with a cardinality or an existential goal)
-unknown, like the safety invariant's consecution.
+receiver in every round the good rounds do not forbid. The proof engine proves the conclusion;
+it leaves the stability and progress VCs (``min_most_often`` of mailboxes with corrupted
+messages) unknown, like the safety invariant's consecution.
 
 Safety properties: agreement, validity (with ``α > 0`` only for values the environment cannot
 invent: validity is checked against the initial values and may fail under value faults, so it is
@@ -102,7 +99,8 @@ class ATE(Algorithm):
         "termination": [
             ("clean", "exists v. |{i | x(i) = v}| > 2*(n + 2*1)/3 - 1"
                       " and (forall i. decided(i) -> decision(i) = v)"),
-            ("heard", "exists v. forall i. x(i) = v and (decided(i) -> decision(i) = v)"),
+            ("heard", "exists v. (forall i. x(i) = v)"
+                      " and (forall i. decided(i) -> decision(i) = v)"),
             ("safe", "forall i. decided(i)"),
         ],
     }
