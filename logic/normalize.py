@@ -366,11 +366,18 @@ def _split(t: Term) -> list[Term]:
             out.append(Forall(vs, part) if vs else part)
         return out
     if t.op is Op.OR:
-        groups = [_split(a) for a in t.args]
+        # a disjunct's conjuncts that hold syntactically (not vote_def(i) or vote_def(i)) go
+        groups = [[p for p in _split(a) if not _valid(p)] for a in t.args]
+        if any(not g for g in groups):
+            return []  # a disjunct is valid
+        t = Or([g[0] if len(g) == 1 else And(g) for g in groups])
         size = 1
         for g in groups:
             size *= len(g)
-        if 1 < size <= max(_DISTRIBUTE_LIMIT, sum(len(g) for g in groups)):
+        quantified = sum(1 for g in groups if any(_has_forall(p) for p in g))
+        if 1 < size <= max(_DISTRIBUTE_LIMIT, sum(len(g) for g in groups)) and quantified <= 1:
+            # (distributing over two universal disjuncts would make clauses with the variables
+            # of both, whose instances multiply: those get the definitional form below)
             return [Or(list(choice)) for choice in itertools.product(*groups)]
         complex_ = [i for i, a in enumerate(t.args) if len(groups[i]) > 1 or _has_forall(a)]
         if len(complex_) > 1:
@@ -411,13 +418,30 @@ def prepare(formula: Term, origin: str = "", scope: tuple[Term, ...] = ()) -> li
     clauses: list[Clause] = []
     for part in _split(nnf):
         vs, matrix = _prenex(part)
-        if matrix is TRUE:
+        if matrix is TRUE or _tautology(matrix):
             continue
         vs, matrix = eliminate_disequalities(vs, matrix)
         fv = free_vars(matrix)
         vs = tuple(v for v in vs if v in fv)
         clauses.append(Clause(vs, matrix, origin))
     return clauses
+
+
+def _valid(part: Term) -> bool:
+    """Whether a conjunct made by :func:`_split` holds syntactically (see :func:`_tautology`)."""
+    while part.op is Op.FORALL:
+        part = part.args[0]
+    return part is TRUE or _tautology(part)
+
+
+def _tautology(matrix: Term) -> bool:
+    """Whether a disjunction holds syntactically: it has a literal and its negation (such a
+    clause, e.g. ``not vote_def(i) or vote_def(i) or ...`` from distributing an implication over
+    optional values, only costs instances)."""
+    if matrix.op is not Op.OR:
+        return False
+    lits = set(_disjuncts(matrix))
+    return any(d.op is Op.NOT and d.args[0] in lits for d in lits)
 
 
 def _disjuncts(t: Term) -> list[Term]:

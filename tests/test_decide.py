@@ -34,6 +34,7 @@ from logic import (
     value_sort,
 )
 from logic.reduce import reduce_formula
+from logic.sorts import BOOL
 
 VAL = value_sort("Val")
 X = FunctionSymbol("x", (PROC,), VAL)
@@ -231,4 +232,37 @@ def test_a_membership_is_a_trigger_but_not_one_made_by_a_set_definition() -> Non
     clause = next(c for c in red.clauses if c.origin == "input" and c.vars)
     assert (ho, -1) in red.triggers(clause, clause.vars[0])
     assert k in red.app_args[(ho, -1)]
+    assert check(f).answer is Answer.UNSAT
+
+
+def test_clauses_that_hold_syntactically_are_dropped() -> None:
+    """``forall i. not d(i) or d(i) or ...`` is valid: no clause, hence no instances (such
+    clauses come from distributing implications over optional values)."""
+    from logic import Forall, Or
+    from logic.normalize import prepare
+
+    d = FunctionSymbol("d", (PROC,), BOOL)
+    valid_clause = Forall(I, Or(Not(App(d, I)), App(d, I), Eq(App(X, I), V)))
+    assert prepare(valid_clause) == []
+    # a disjunct whose conjuncts all hold makes the whole disjunction hold
+    assert prepare(Or(Eq(App(X, I), V), Forall(P, Or(Not(App(d, P)), App(d, P))))) == []
+    # not a tautology: kept
+    assert len(prepare(Forall(I, Or(Not(App(d, I)), Eq(App(X, I), V))))) == 1
+
+
+def test_a_disjunction_of_universals_is_not_distributed_into_a_clause_of_both() -> None:
+    """``(forall i. A(i)) or (forall j. B(j))`` gets a Boolean name for one side rather than the
+    clause ``forall i, j. A(i) or B(j)``, whose instances are quadratic."""
+    from logic import Forall, Implies, Or
+    from logic.normalize import prepare
+
+    d = FunctionSymbol("d", (PROC,), BOOL)
+    one_kind = Or(Forall(I, Implies(App(d, I), And(App(d, I), Eq(App(X, I), V)))),
+                  Forall(P, Implies(App(d, P), And(App(d, P), Eq(App(X, P), W)))))
+    clauses = prepare(one_kind)
+    assert clauses and all(len(c.vars) <= 1 for c in clauses)
+    # and the meaning is kept: two processes with d and different values of x refute it
+    a, b = Var("a", PROC), Var("b", PROC)
+    f = And(one_kind, App(d, a), App(d, b), Not(Eq(V, W)), Not(Eq(App(X, a), App(X, b))),
+            Eq(App(X, a), V), Eq(App(X, b), W))
     assert check(f).answer is Answer.UNSAT
