@@ -18,7 +18,8 @@ EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN, EXIT_INPUT = 0, 1, 2, 3
 
 # subcommands implemented in their own modules: name -> (module, help)
 _COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("hoverify.commands.check", "prove the goals of a problem file (.hol)"),
+    "check": ("hoverify.commands.check",
+              "prove the safety and liveness VCs of models (.py) and the goals of .hol files"),
     "simulate": ("hoverify.commands.simulate", "run a model in the lockstep executor"),
     "explore": ("hoverify.commands.explore", "search small instances of a model for violations"),
     "run": ("hoverify.commands.run", "run a model on N replicas over UDP on loopback"),

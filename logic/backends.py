@@ -207,7 +207,7 @@ def _check_types(env: Environment, formula: FNode, want: tuple[FNode, ...]) -> N
 
 
 def _timeout_reason(timeout: float) -> str:
-    return f"timeout after {timeout} s"
+    return f"timeout after {timeout:.3g} s"
 
 
 def _grace(timeout: float) -> float:
@@ -227,9 +227,10 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
         raw = _query_once(env, env.formula_manager.And(formula, prefer), backend, timeout, want)
         if raw[0] is Answer.SAT:
             return raw
-        timeout -= time.perf_counter() - start
-        if timeout <= 0:
-            return Answer.UNKNOWN, None, _timeout_reason(timeout)
+        remaining = timeout - (time.perf_counter() - start)
+        if remaining <= 0:
+            return Answer.UNKNOWN, None, _timeout_reason(timeout)  # the limit, not what is left
+        timeout = remaining
     return _query_once(env, formula, backend, timeout, want)
 
 

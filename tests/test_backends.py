@@ -235,7 +235,7 @@ def test_cvc5_finds_finite_models_of_quantified_uf() -> None:
 def test_solver_outcome_invariants() -> None:
     SolverOutcome(Answer.SAT, (), None, "z3", 0.1)
     SolverOutcome(Answer.UNSAT, None, None, "z3", 0.1)
-    SolverOutcome(Answer.UNKNOWN, None, "timeout after 1.0 s", "z3", 0.1)
+    SolverOutcome(Answer.UNKNOWN, None, "timeout after 1 s", "z3", 0.1)
     for bad in [(Answer.SAT, None, None), (Answer.UNSAT, (), None), (Answer.UNKNOWN, None, None),
                 (Answer.UNKNOWN, None, ""), (Answer.UNSAT, None, "why")]:
         with pytest.raises(ValueError):
