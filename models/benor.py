@@ -78,16 +78,17 @@ class BenOr(Algorithm):
         # values are binary
         "forall i. (x(i) = 0 or x(i) = 1) and (decided(i) -> decision(i) = 0 or decision(i) = 1)",
         "forall j. init(x)(j) = 0 or init(x)(j) = 1",
-        # unanimous inputs stay unanimous (no coin is ever flipped)
-        "forall v. (forall j. init(x)(j) = v) -> forall i. x(i) = v"
-        " and (decided(i) -> decision(i) = v)",
+        # unanimous inputs stay unanimous (no coin is ever flipped); per binary value, as above
+        "(forall j. init(x)(j) = 0) -> forall i. x(i) = 0 and (decided(i) -> decision(i) = 0)",
+        "(forall j. init(x)(j) = 1) -> forall i. x(i) = 1 and (decided(i) -> decision(i) = 1)",
     ]
     round_invariants = {
         "Report": "(forall p. vote(p) != ? -> |{i | x(i) = vote(p)}| > n/2"
                   " and (vote(p) = 0 or vote(p) = 1))"
                   " and ((forall i. not decided(i)) or (forall i. x(i) = 0 and vote(i) = 0)"
                   " or (forall i. x(i) = 1 and vote(i) = 1))"
-                  " and (forall v. (forall j. init(x)(j) = v) -> forall i. vote(i) = v)"
+                  " and ((forall j. init(x)(j) = 0) -> forall i. vote(i) = 0)"
+                  " and ((forall j. init(x)(j) = 1) -> forall i. vote(i) = 1)"
                   " and ((forall i. vote(i) = ? or vote(i) = 0)"
                   " or (forall i. vote(i) = ? or vote(i) = 1))",
     }

@@ -19,8 +19,11 @@ Safety properties: agreement, validity, irrevocability.
 
 Invariant (VMCAI'14): once a round without a new crash has passed, all live processes hold the
 same value (``|C| < r -> exists v. forall i. not (i in C) -> x(i) = v``); values stay initial
-values; decisions happen after round ``F`` and agree with the common value (needed for agreement:
-the VMCAI'14 invariant alone does not imply it).
+values; decisions happen after round ``F``, every live process holds every decision, and decisions
+agree (needed for agreement: the VMCAI'14 invariant alone does not imply it). The last facts are
+stated without an existential (``forall i, j. decided(i) and not (j in C) -> x(j) = decision(i)``
+rather than ``exists v`` common to ``x`` and the decisions): an existential in the goal of a
+consecution VC has witnesses that depend on the post-state, one instantiation level deeper.
 """
 
 from hoverify import Algorithm, CrashStop, Local, Round, broadcast, r
@@ -59,8 +62,9 @@ class FloodMin(Algorithm):
         "|C| < r -> exists v. forall i. not (i in C) -> x(i) = v",
         "forall i. exists j. x(i) = init(x)(j)",
         "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
-        f"(forall i. not decided(i)) or r > {F} and exists v. (forall i. not (i in C) -> x(i) = v)"
-        " and (forall i. decided(i) -> decision(i) = v)",
+        f"forall i. decided(i) -> r > {F}",
+        "forall i, j. decided(i) and not (j in C) -> x(j) = decision(i)",
+        "forall i, j. decided(i) and decided(j) -> decision(i) = decision(j)",
         # termination by round count (no good rounds: outside the proof-chain method): after
         # round F every live process has decided, and r grows by one per round
         f"r > {F} -> forall i. not (i in C) -> decided(i)",
