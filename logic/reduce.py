@@ -409,24 +409,16 @@ class Reducer:
                     continue
                 done = self.done[idx]
                 patterns = self._patterns(clause) if self._final else ()
-                for combo in itertools.product(*pools):
+                for combo in self._combos(pools, g):
                     if combo in done:
-                        continue
-                    if not self._final and len(combo) > 1 and sum(
-                            min(self.gen[t], g) for t in combo if t in self.gen) > g:
-                        # at most one deep term per instance: one witness with input terms,
-                        # not every pair of witnesses (that is what the next round is for)
                         continue
                     done.add(combo)
                     if patterns and not self._covered(clause, combo, patterns):
                         self.stats.dropped_instances += 1
                         self.stats.skipped_uncovered += 1
                         continue
-                    if self.deadline is not None and len(self.instances) % 256 == 0 and \
-                            time.perf_counter() > self.deadline:
-                        raise UnsupportedError(
-                            f"the reduction ran out of time after {len(self.instances)} "
-                            f"quantifier instances (instantiation depth {self.depth})")
+                    if len(self.instances) % 256 == 0:
+                        self._check_deadline()
                     if len(self.instances) >= self.max_instances:
                         raise UnsupportedError(
                             f"more than {self.max_instances} quantifier instances: the formula "
@@ -440,6 +432,48 @@ class Reducer:
                     self._inhabit(v)
                 changed = True
         return added
+
+    def _combos(self, pools: list[list[Term]], g: int) -> Iterator[tuple[Term, ...]]:
+        """The argument tuples of a clause's instances in round ``g``, in the order of
+        ``itertools.product(*pools)``. Before the final round, a tuple of several terms has at
+        most one deep term (the generations, capped at ``g``, sum to at most ``g``): one witness
+        with input terms, not every pair of witnesses (that is what the next round is for); the
+        tuples over the limit are pruned prefix by prefix rather than enumerated. The deadline is
+        checked as the tuples are enumerated (most may already be done)."""
+        deadline = self.deadline
+        if self._final or len(pools) <= 1:
+            for k, combo in enumerate(itertools.product(*pools)):
+                if deadline is not None and k % 4096 == 4095:
+                    self._check_deadline()
+                yield combo
+            return
+        capped = [[(t, min(self.gen.get(t, 0), g)) for t in pool] for pool in pools]
+        last = len(capped) - 1
+        prefix: list[Term] = []
+        visited = 0
+
+        def extend(i: int, total: int) -> Iterator[tuple[Term, ...]]:
+            nonlocal visited
+            for t, gt in capped[i]:
+                visited += 1
+                if deadline is not None and visited % 4096 == 0:
+                    self._check_deadline()
+                if total + gt > g:
+                    continue
+                prefix.append(t)
+                if i == last:
+                    yield tuple(prefix)
+                else:
+                    yield from extend(i + 1, total + gt)
+                prefix.pop()
+
+        yield from extend(0, 0)
+
+    def _check_deadline(self) -> None:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise UnsupportedError(
+                f"the reduction ran out of time after {len(self.instances)} "
+                f"quantifier instances (instantiation depth {self.depth})")
 
     def _patterns(self, clause: Clause) -> tuple[Term, ...]:
         """Comprehensions of ``clause`` that mention its variables."""

@@ -266,3 +266,34 @@ def test_a_disjunction_of_universals_is_not_distributed_into_a_clause_of_both() 
     f = And(one_kind, App(d, a), App(d, b), Not(Eq(V, W)), Not(Eq(App(X, a), App(X, b))),
             Eq(App(X, a), V), Eq(App(X, b), W))
     assert check(f).answer is Answer.UNSAT
+
+
+def test_instance_tuples_are_the_filtered_product_in_its_order() -> None:
+    """Before the final round, an instance has at most one deep term (capped generations sum to at
+    most the round): the pruned enumeration yields exactly those tuples of the product, in order."""
+    import itertools
+    import random
+
+    from logic.reduce import Reducer
+
+    rng = random.Random(7)
+    terms = [Var(f"t{k}", PROC) for k in range(7)]
+    red = Reducer(Eq(App(X, I), V))
+    for g in (0, 1, 2):
+        for _ in range(20):
+            red.gen = {t: rng.randrange(4) for t in terms if rng.random() < 0.9}
+            pools = [rng.sample(terms, rng.randrange(1, 6)) for _ in range(rng.randrange(2, 4))]
+            expected = [c for c in itertools.product(*pools)
+                        if sum(min(red.gen[t], g) for t in c if t in red.gen) <= g]
+            assert list(red._combos(pools, g)) == expected
+
+
+def test_a_reduction_past_its_deadline_stops_even_when_every_tuple_is_pruned() -> None:
+    from logic.errors import UnsupportedError
+    from logic.reduce import Reducer
+
+    terms = [Var(f"t{k}", PROC) for k in range(100)]
+    red = Reducer(Eq(App(X, I), V), deadline=0.0)  # long past
+    red.gen = {t: 5 for t in terms}  # every pair is too deep for round 1: nothing to yield
+    with pytest.raises(UnsupportedError, match="ran out of time"):
+        list(red._combos([terms, terms, terms], 1))
