@@ -57,6 +57,7 @@ from logic.venn import Layer, build_layer, plan_layer
 FNode = Any
 
 DEFAULT_DEPTH = 1
+MAX_LAYER_MEMBERSHIPS = 400_000  # beyond this, building a layer takes minutes
 FAMILY_ATOMS = 6    # the largest family of set atoms decomposed exactly on the side (64 regions)
 MAX_FAMILIES = 48
 MAX_LAYER_ATOMS = 64  # beyond this a layer's constraints grow too large to be worth building
@@ -289,6 +290,10 @@ class Reducer:
     def _register_atom(self, a: Term, g: int) -> None:
         self._register_term(a, max(g, self.generation(a)))
         self.set_atoms.append(a)
+        if not self._final and len(self.set_atoms) > MAX_LAYER_ATOMS:
+            # every layer covers every atom known: the next one cannot be built (said at once,
+            # rather than after the rest of the round)
+            self._too_many_atoms(self._round or 0)
         value = _class_value(a) if a.op is Op.COMPREHENSION else None
         if value is not None:
             self.class_values.add(value)
@@ -418,7 +423,7 @@ class Reducer:
                         self.stats.skipped_uncovered += 1
                         continue
                     if len(self.instances) % 256 == 0:
-                        self._check_deadline()
+                        self.check_deadline()
                     if len(self.instances) >= self.max_instances:
                         raise UnsupportedError(
                             f"more than {self.max_instances} quantifier instances: the formula "
@@ -444,7 +449,7 @@ class Reducer:
         if self._final or len(pools) <= 1:
             for k, combo in enumerate(itertools.product(*pools)):
                 if deadline is not None and k % 4096 == 4095:
-                    self._check_deadline()
+                    self.check_deadline()
                 yield combo
             return
         capped = [[(t, min(self.gen.get(t, 0), g)) for t in pool] for pool in pools]
@@ -457,7 +462,7 @@ class Reducer:
             for t, gt in capped[i]:
                 visited += 1
                 if deadline is not None and visited % 4096 == 0:
-                    self._check_deadline()
+                    self.check_deadline()
                 if total + gt > g:
                     continue
                 prefix.append(t)
@@ -469,7 +474,7 @@ class Reducer:
 
         yield from extend(0, 0)
 
-    def _check_deadline(self) -> None:
+    def check_deadline(self) -> None:
         if self.deadline is not None and time.perf_counter() > self.deadline:
             raise UnsupportedError(
                 f"the reduction ran out of time after {len(self.instances)} "
@@ -529,6 +534,12 @@ class Reducer:
             self.stats.dropped_instances += 1
 
     # ---- layers ----------------------------------------------------------------------------
+    def _too_many_atoms(self, g: int) -> None:
+        raise UnsupportedError(
+            f"{len(self.set_atoms)} sets to decompose into Venn regions after instantiation round "
+            f"{g} (at most {MAX_LAYER_ATOMS}): the formula is too large for instantiation depth "
+            f"{self.depth}")
+
     def build_layer(self, g: int, final: bool) -> Layer:
         """The Venn layer of round ``g`` over every set atom known so far."""
         atoms = list(self.set_atoms)
@@ -537,10 +548,7 @@ class Reducer:
         if self.anchored:
             named, anchors = anchors, named
         if len(atoms) > MAX_LAYER_ATOMS:
-            raise UnsupportedError(
-                f"{len(atoms)} sets to decompose into Venn regions after instantiation round {g} "
-                f"(at most {MAX_LAYER_ATOMS}): the formula is too large for instantiation depth "
-                f"{self.depth}")
+            self._too_many_atoms(g)
         atom_set = set(atoms)
         cards = [c for c in self.cards if _atoms_of(c.args[0]) <= atom_set]
         assumed = {c: self.card_use.get(c, ZERO) for c in cards}
@@ -548,6 +556,14 @@ class Reducer:
         plan = plan_layer(len(atoms), sum(1 for u in assumed.values() if u == BIG),
                           sum(1 for u in assumed.values() if u == NONZERO) + len(anchors),
                           self.encoding)
+        # each region's witness has a membership per atom; each anchor one per region and atom
+        size = plan.regions * len(atoms) * (1 + len(anchors))
+        if size > MAX_LAYER_MEMBERSHIPS:
+            raise UnsupportedError(
+                f"the Venn layer after instantiation round {g} would take {size} membership "
+                f"tests ({len(atoms)} sets, {plan.regions} regions, {len(anchors)} anchored "
+                f"processes; at most {MAX_LAYER_MEMBERSHIPS}): the formula is too large for "
+                f"instantiation depth {self.depth}")
         witnesses = [Var(f"w!{g}!{j}", PROC) for j in range(plan.regions)]
         layer = build_layer(self, len(self.layers), str(g), plan, atoms, cards, named, witnesses,
                             final, assumed, anchors)

@@ -170,11 +170,13 @@ def build_layer(red: Reducer, index: int, label: str, plan: LayerPlan, atoms: li
     atom_index = {a: i for i, a in enumerate(atoms)}
     # witnesses: a non-empty region has a process with its memberships, distinct from the named
     for j, w in enumerate(witness_smt):
+        red.check_deadline()
         facts = [m.Iff(red.membership(a, w), bits[j][i]) for i, a in enumerate(atoms)]
         facts.extend(m.Not(m.Equals(w, t)) for t in named_smt)
         cs.append(m.Implies(m.GE(counts[j], one), m.And(facts)))
     # anchors: processes counted in no class of their own, but their region is not empty
     for t in anchors:
+        red.check_deadline()
         ts = red.translate(t)
         cs.append(m.Or([m.And(m.GE(counts[j], one),
                               *[m.Iff(red.membership(a, ts), bits[j][i])

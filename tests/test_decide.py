@@ -297,3 +297,21 @@ def test_a_reduction_past_its_deadline_stops_even_when_every_tuple_is_pruned() -
     red.gen = {t: 5 for t in terms}  # every pair is too deep for round 1: nothing to yield
     with pytest.raises(UnsupportedError, match="ran out of time"):
         list(red._combos([terms, terms, terms], 1))
+
+
+def test_a_venn_layer_too_large_to_build_is_an_unknown_with_the_reason(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A layer's size (regions x sets x anchored processes) is bounded before it is built: past
+    the bound the attempt is abandoned with the reason, never left to run past its deadline."""
+    import logic.reduce as reduce_mod
+    from logic.errors import UnsupportedError
+
+    a, b = Var("a", PROC), Var("b", PROC)
+    f = And(Gt(Card(holders(V)), N / 2), Gt(Card(holders(W)), N / 2), Not(Eq(V, W)),
+            Member(a, S), Member(b, S))
+    assert check(f).answer is Answer.UNSAT
+    monkeypatch.setattr(reduce_mod, "MAX_LAYER_MEMBERSHIPS", 3)
+    with pytest.raises(UnsupportedError, match="membership tests"):
+        reduce_formula(f, depth=0)
+    res = check(f, timeout=10)
+    assert res.answer is Answer.UNKNOWN and "membership tests" in (res.reason or "")
