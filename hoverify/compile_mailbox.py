@@ -266,7 +266,16 @@ class MailboxModel:
             cond = mk_and(Le(cq, cw), mk_implies(Eq(cq, cw), le(pw, pq)))
         else:  # pragma: no cover
             raise AssertionError(kind)
-        self.register(w, Forall(q, mk_implies(self.member(q), mk_and(self.member(w), cond))))
+        constraint = Forall(q, mk_implies(self.member(q), mk_and(self.member(w), cond)))
+        if kind == "min_most_often" and ty.scalar:
+            # implied by the above (a value nobody sent is counted 0 times), but stated over the
+            # values: a value's count in p's mailbox is |HO(p) ∩ {q | x(q) = v}|, which the
+            # decision procedure decomposes over the value classes it already has, where the
+            # per-sender form needs a new set for each sender it is instantiated with
+            v = self.fresh("v", ty.sort)
+            most = Forall(v, Le(self.count(lambda m: eq(m, Val(ty.strict(), v))), cw))
+            constraint = mk_and(constraint, most)
+        self.register(w, constraint)
         mw = self.member(w)
         res = Val(ty.opt(), pw.term, mk_and(mw, pw.defined), pw.items)
         self._memo[memo_key] = res

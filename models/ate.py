@@ -31,9 +31,10 @@ anyone hearing more than ``T``: at most ``α`` messages are corrupted); after (c
 (more than ``E`` uncorrupted copies of ``v``). The first two invariants are stable under every
 round, by the argument that makes the safety invariant inductive. ``hoverify simulate models/ate.py
 -n 5 --adversary eventually-good`` runs it against a network that corrupts ``α`` messages per
-receiver in every round the good rounds do not forbid. The proof engine proves the conclusion;
-it leaves the stability and progress VCs (``min_most_often`` of mailboxes with corrupted
-messages) unknown, like the safety invariant's consecution.
+receiver in every round the good rounds do not forbid. The proof engine proves the conclusion
+and the last step's progress (the ``safe`` round decides); it leaves the other stability and
+progress VCs (``min_most_often`` of mailboxes with corrupted messages) unknown, like the safety
+invariant's consecution.
 
 Safety properties: agreement, validity (with ``α > 0`` only for values the environment cannot
 invent: validity is checked against the initial values and may fail under value faults, so it is

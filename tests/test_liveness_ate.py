@@ -250,6 +250,17 @@ def test_proved_liveness_vcs_of_ate() -> None:
     assert report.results[0].kind is VCKind.CONCLUSION
 
 
+def test_the_safe_round_decides_is_proved() -> None:
+    """The last step's progress: from a common value held by everyone, a round in which everyone
+    hears more than E uncorrupted messages makes everyone decide. Needs the most-often-received
+    value's count bounded over the values (see hoverify.compile_mailbox)."""
+    report = hoverify.check(ATE_FILE, kinds="liveness", only="step 3 progress", timeout=60,
+                            cache=False)
+    assert [(r.name, r.status) for r in report.results] == [
+        ("termination step 3 progress Exchange", Status.PROVED)], [
+        (r.name, r.status, r.reason) for r in report.results]
+
+
 # ---- simulation --------------------------------------------------------------------------------
 
 def _layer(adv: object) -> EventuallyGood:
