@@ -58,11 +58,11 @@ def test_round_invariants_hold_after_their_round() -> None:
     names = [vc.name for vc in vcs]
     # a conjunction is proved conjunct by conjunct
     parts = [n for n in names if n.startswith("round_invariants[Report]")]
-    assert parts == [f"round_invariants[Report][{k}] Report" for k in range(4)]
+    assert parts == [f"round_invariants[Report][{k}] Report" for k in range(5)]
     # the round invariant after Report is a hypothesis of the Propose consecution only
     by_name = {vc.name: vc for vc in vcs}
     assert len(by_name["invariant[0] Propose"].hypotheses) == \
-        len(by_name["invariant[0] Report"].hypotheses) + 4
+        len(by_name["invariant[0] Report"].hypotheses) + 5
 
 
 def test_process_renaming_makes_proc_mean_the_executor_id() -> None:
