@@ -296,9 +296,36 @@ def decode(plan: QueryPlan, values: Sequence[Any]) -> FiniteModel:
             constants[name] = note(cvar.sort, read(("cval", cvar), cvar.sort))
     for s, vs in ordered_values.items():
         domains[s] = tuple(sorted(vs))
+    _complete_tables(tables, n, domains)
     named_map = tuple((str(t), proc_of[i]) for i, t in enumerate(named))
     structure = Structure(n, domains, tables, constants)
     return FiniteModel(structure, named_map, tuple(regions), atom_names)
+
+
+def _complete_tables(tables: dict[FunctionSymbol, dict[tuple[Value, ...], Value]], n: int,
+                     domains: dict[Sort, tuple[int, ...]]) -> None:
+    """Entries the reduction never mentioned (``AHO(p)`` of a process no instance was about)
+    get a default value (the empty set, process 0, false, 0, the first value), so that the
+    evaluator can judge the model instead of failing on a missing entry. Any completion is
+    sound: the model is validated against the formula afterwards. Only finite argument sorts."""
+    def finite(s: Sort) -> Sequence[Value] | None:
+        if s is PROC:
+            return range(n)
+        if s is BOOL:
+            return (False, True)
+        if s.kind is SortKind.VALUE:
+            return domains.get(s, (0,))
+        return None
+
+    for f, table in tables.items():
+        pools = [finite(s) for s in f.domain]
+        if any(p is None for p in pools):
+            continue
+        c = f.codomain
+        default: Value = (frozenset() if c.is_set else False if c is BOOL
+                          else domains.get(c, (0,))[0] if c.kind is SortKind.VALUE else 0)
+        for args in itertools.product(*pools):  # type: ignore[arg-type]
+            table.setdefault(tuple(args), default)
 
 
 def _bit(layer: Any, j: int, i: int, val: Any) -> bool:

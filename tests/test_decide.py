@@ -18,10 +18,12 @@ from logic import (
     Eq,
     Exists,
     FloorDiv,
+    Forall,
     FunctionSymbol,
     Ge,
     Gt,
     IntConst,
+    Le,
     Member,
     N,
     Not,
@@ -315,3 +317,19 @@ def test_a_venn_layer_too_large_to_build_is_an_unknown_with_the_reason(
         reduce_formula(f, depth=0)
     res = check(f, timeout=10)
     assert res.answer is Answer.UNKNOWN and "membership tests" in (res.reason or "")
+
+
+def test_decoded_tables_are_completed_for_the_evaluator() -> None:
+    """Entries no instance mentioned get defaults, so a candidate model is judged by evaluation
+    ("does it satisfy the formula") rather than failing on a missing entry."""
+    from logic.decode import _complete_tables
+    from logic.evaluate import holds
+    from logic.structure import Structure
+
+    aho = FunctionSymbol("AHO", (PROC,), SET_PROC)
+    tables = {aho: {(0,): frozenset({1})}, X: {(1,): 0}}
+    _complete_tables(tables, 3, {VAL: (0, 1)})
+    assert tables[aho] == {(0,): frozenset({1}), (1,): frozenset(), (2,): frozenset()}
+    assert tables[X] == {(0,): 0, (1,): 0, (2,): 0}
+    s = Structure(3, {VAL: (0, 1)}, tables, {})
+    assert holds(Forall(P, Le(Card(App(aho, P)), IntConst(1))), s)
