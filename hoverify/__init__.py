@@ -26,6 +26,8 @@ from hoverify.hopredicates import (
     HOPredicate,
     KernelSize,
     NoSplit,
+    SafelyHeardMoreThan,
+    UncorruptedKernel,
     Uniform,
 )
 
@@ -47,5 +49,5 @@ __all__ = [
     "HoverifyError", "ModelError", "CompileError", "AdversaryError",
     "Benign", "CrashStop", "ValueFaults",
     "HOPredicate", "NoSplit", "Uniform", "KernelSize", "HeardMoreThan", "CoordinatorHeard",
-    "CoordinatorHears", "AllOf",
+    "CoordinatorHears", "AllOf", "UncorruptedKernel", "SafelyHeardMoreThan",
 ]

@@ -43,8 +43,17 @@ not listed), irrevocability.
 Invariant: ``(∀i. ¬decided(i)) ∨ ∃v. |{i | x(i) = v}| > E − α ∧ ∀i. decided(i) → decision(i) = v``.
 """
 
-from hoverify import Algorithm, HeardMoreThan, Local, Round, ValueFaults, broadcast, n
-from hoverify.hopredicates import SafelyHeardMoreThan, UncorruptedKernel
+from hoverify import (
+    Algorithm,
+    HeardMoreThan,
+    Local,
+    Round,
+    SafelyHeardMoreThan,
+    UncorruptedKernel,
+    ValueFaults,
+    broadcast,
+    n,
+)
 
 ALPHA = 1  # the bound on corrupted messages per receiver and round
 
