@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import random
 import socket
 import sys
 import warnings
 
 import pytest
-from conftest import model
+from conftest import model, open_sockets
 
 from hoverify.dsl import Broadcast, SendTo
 from hoverify.executor import engine as lockstep_engine
@@ -48,33 +47,20 @@ LV = model("lastvoting")
 DEADLINE = 60.0  # generous: only there so that a bug cannot hang the suite
 
 
-def _open_sockets() -> int:
-    if not os.path.isdir("/proc/self/fd"):  # pragma: no cover
-        return 0
-    count = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
-                count += 1
-        except OSError:
-            pass
-    return count
-
-
 @pytest.fixture(autouse=True)
 def sockets_closed():
     """Every socket a test opens is closed at its end, and no ResourceWarning is emitted."""
     unraisable = []
     old_hook = sys.unraisablehook
     sys.unraisablehook = unraisable.append
-    before = _open_sockets()
+    before = open_sockets()
     with warnings.catch_warnings():
         warnings.simplefilter("error", ResourceWarning)
         yield
         gc.collect()
     sys.unraisablehook = old_hook
     assert not unraisable, [u.exc_value for u in unraisable]
-    assert _open_sockets() <= before
+    assert open_sockets() <= before
 
 
 def cluster(model_, n, instances, *, faults=None, **kw):

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import MODELS, ROOT
+from conftest import MODELS, ROOT, open_sockets
 
 from hoverify.commands import replica as replica_cmd
 from hoverify.commands import run as run_cmd
@@ -122,16 +122,6 @@ def test_run_with_one_os_process_per_replica():
 
 # ---- restart ------------------------------------------------------------------------------------
 
-def _open_sockets() -> int:
-    count = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
-                count += 1
-        except OSError:
-            pass
-    return count
-
 
 @pytest.mark.parametrize("mode,crash_at,restart_at,instances", [
     pytest.param(["--inprocess"], "0.4", "0.9", "40", id="inprocess"),
@@ -142,7 +132,7 @@ def test_run_restarted_replica_decides_later_instances(capsys, mode, crash_at, r
                                                        instances):
     # 10 ms per packet: about 25 instances a second with everyone up, 8 with p2 down, so the
     # others are still running when p2 comes back and it decides the instances after that
-    before = _open_sockets() if os.path.isdir("/proc/self/fd") else 0
+    before = open_sockets()
     t0 = time.monotonic()
     rc = _run(run_cmd, [str(MODELS / "lastvoting.py"), "-n", "3", "--instances", instances,
                         "--crash", "1", "--crash-at", crash_at, "--restart-at", restart_at,
@@ -166,7 +156,7 @@ def test_run_restarted_replica_decides_later_instances(capsys, mode, crash_at, r
     assert re.search(rf"instance {int(instances) - 1}: decided .*p2", out), out
     assert elapsed < 60
     if os.path.isdir("/proc/self/fd"):
-        assert _open_sockets() <= before
+        assert open_sockets() <= before
 
 
 def test_run_restart_after_the_run_is_over(capsys):

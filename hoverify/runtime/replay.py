@@ -78,7 +78,7 @@ def replay(model: type[Algorithm], n: int, inputs: Sequence[Any], logs: Mapping[
     the choices ``choices[p]`` of lane ``lane``; the HO sets and choices are written to
     ``workdir/ho_script.json`` (``hoverify simulate --adversary script:FILE`` replays the HO sets
     of a model without choices)."""
-    from hoverify.executor import engine  # noqa: PLC0415
+    from hoverify.executor import _decisions, engine  # noqa: PLC0415
     from hoverify.properties import check_state, check_step  # noqa: PLC0415
 
     script = ho_script(n, logs)
@@ -121,16 +121,10 @@ def replay(model: type[Algorithm], n: int, inputs: Sequence[Any], logs: Mapping[
         total += deliveries
         violation = check_step(props, state, post, r)
         records.append(RoundRecord(r, r // eng.k, model.rounds[r % eng.k].__name__, rinput,
-                                   state, post, deliveries, _newly_decided(state, post)))
+                                   state, post, deliveries, _decisions(eng.names, state, post)))
         state = post
     return Trace(model.__name__, n, None, f"script:{path}", initial, tuple(records), violation,
                  state, total)
-
-
-def _newly_decided(pre: Any, post: Any) -> tuple[tuple[int, Any], ...]:
-    d, v = post.names.index("decided"), post.names.index("decision")
-    return tuple((p, b[v]) for p, (a, b) in enumerate(zip(pre.locals, post.locals, strict=True))
-                 if b[d] and not a[d])
 
 
 def decided_rounds(trace: Trace) -> dict[int, int]:
