@@ -34,8 +34,10 @@ are in the mailbox:
   :mod:`hoverify.runtime.replay`.
 * **I/O.** The replica reads its UDP socket itself from the event loop (``add_reader``: every
   queued datagram per readiness event, into a buffer one byte larger than the largest valid
-  packet) and sends with ``sendto`` (a full send buffer is an omission, counted as ``txfull``);
-  one round timer at a time, re-armed lazily, ends rounds on their timeouts.
+  packet; where there is epoll, a private epoll on the socket says whether another datagram is
+  queued, cheaper than a ``recvfrom`` failing with EAGAIN) and sends with ``sendto`` (a full
+  send buffer is an omission, counted as ``txfull``); one round timer at a time, re-armed
+  lazily, ends rounds on their timeouts.
 
 Every received packet is validated (:mod:`hoverify.runtime.wire`); an invalid one is counted in
 ``stats`` under its reason (see :data:`INVALID`) and dropped, never raised. An error of the model
@@ -46,7 +48,9 @@ itself (an exception in its code, a payload that does not fit its type) stops th
 from __future__ import annotations
 
 import asyncio
+import math
 import random
+import select
 import socket
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
@@ -138,6 +142,7 @@ class Replica:
         self.layouts = self.schema.rounds
         self.B = config.batch
         self.decided_at = self.engine.names.index("decided")
+        self.decision_at = self.engine.names.index("decision")
         rng = random.Random(f"{config.seed}:choices:{me}")
         self.chooser: Callable[[tuple[Any, ...]], Any] = (
             lambda opts: opts[rng.randrange(len(opts))])
@@ -155,6 +160,7 @@ class Replica:
 
             self.chooser = recording
         self.others = tuple(q for q in range(n) if q != me)
+        self.other_addrs = tuple(self.addrs[q] for q in self.others)
         self.me_bit = 1 << me
         self.max_size = min(MAX_DATAGRAM, 64 + self.B * max(
             [1 + lay.size for lay in self.layouts] + [MAX_DECIDED * self.schema.decision.size]))
@@ -165,6 +171,7 @@ class Replica:
         self.r = 0
         self.rows: list[tuple[Any, ...]] = []
         self.heard = 0
+        self._need = n  # processes to hear before the current round ends (its ``enough``)
         self.msgs: list[dict[int, Any]] = []
         self.future: dict[int, tuple[int, list[dict[int, Any]]]] = {}
         self.next_buf: list[tuple[bytes, Address]] = []
@@ -173,6 +180,7 @@ class Replica:
         # leaves it armed, and when it fires it re-arms itself for the deadline of the round then
         # running (one timer per timeout period instead of one per round)
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf  # when the armed timer fires (inf: none armed)
         self._deadline = 0.0
         self._t0 = 0.0
         self._ho: list[tuple[int, int]] = []
@@ -187,6 +195,9 @@ class Replica:
         self.stats: Counter[str] = Counter()
         self.error: str | None = None
         self.sock: socket.socket | None = None
+        # a second poller on the socket alone (where the platform has epoll): after a datagram,
+        # "is another one queued?" costs a poll instead of a recvfrom that fails with EAGAIN
+        self._probe: Any = None
         self.sender: Sender | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.done: asyncio.Future[None] | None = None
@@ -212,6 +223,9 @@ class Replica:
                 raise
         sock.setblocking(False)
         self.sock = sock
+        if hasattr(select, "epoll"):
+            self._probe = select.epoll()
+            self._probe.register(sock.fileno(), select.EPOLLIN)
         # the socket is read directly (every datagram queued, per readiness event) and written
         # directly: UDP needs no transport's buffering
         loop.add_reader(sock.fileno(), self._readable)
@@ -225,15 +239,29 @@ class Replica:
 
     def sendto(self, data: bytes, addr: Address) -> None:
         """Send one datagram now; a full send buffer loses it (an omission, as on a network)."""
+        self._sendto_all(data, (addr,))
+
+    def _sendto_all(self, data: bytes, addrs: Sequence[Address]) -> None:
+        """:meth:`sendto` to each of ``addrs``."""
         sock = self.sock
         if sock is None:
             return
-        try:
-            sock.sendto(data, addr)
-        except (BlockingIOError, InterruptedError):
-            self.stats["txfull"] += 1
-        except OSError:
-            self.stats["icmp"] += 1
+        send = sock.sendto
+        for addr in addrs:
+            try:
+                send(data, addr)
+            except (BlockingIOError, InterruptedError):
+                self.stats["txfull"] += 1
+            except OSError:
+                self.stats["icmp"] += 1
+
+    def _send_others(self, data: bytes) -> None:
+        """Send ``data`` to every other replica (through the fault injector if there is one)."""
+        if self.sender is None:
+            self._sendto_all(data, self.other_addrs)
+        else:
+            for addr in self.other_addrs:
+                self._tx(data, addr)
 
     def _readable(self) -> None:
         """Read and handle the datagrams queued on the socket (at most 64: timers and the other
@@ -241,6 +269,7 @@ class Replica:
         sock = self.sock
         size = self._rx_size
         recv = sock.recvfrom  # type: ignore[union-attr]
+        queued = self._probe.poll if self._probe is not None else None
         handle = self._handle
         try:
             for _ in range(64):
@@ -256,6 +285,8 @@ class Replica:
                 while self._replay and self.running:
                     handle(*self._replay.popleft())
                 if self.sock is not sock:  # stopped (crash, close, error)
+                    return
+                if queued is not None and not queued(0):  # nothing more (or an error) queued
                     return
         except (HoverifyError, EncodeError) as e:
             self._fail(e)
@@ -282,9 +313,7 @@ class Replica:
         self._shutdown()
 
     def _shutdown(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
         if self.sender is not None:
             self.sender.close()
         self._tx = lambda data, addr: None
@@ -293,6 +322,9 @@ class Replica:
             if self.loop is not None and not self.loop.is_closed():
                 self.loop.remove_reader(sock.fileno())
             sock.close()
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
         if self.done is not None and not self.done.done():
             self.done.set_result(None)
 
@@ -306,9 +338,7 @@ class Replica:
 
     def _set_finished(self) -> None:
         self.state = "finished"
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
         if self.done is not None and not self.done.done():
             self.done.set_result(None)
 
@@ -348,6 +378,7 @@ class Replica:
             return
         r, me, B = self.r, self.me, self.B
         j = r % self.k
+        self._need = self.enough[j]
         self.heard = self.me_bit
         msgs: list[dict[int, Any]] = [{} for _ in range(B)]
         buf = self.future.pop(r, None)
@@ -396,10 +427,7 @@ class Replica:
                             lanes[lane] = bc[lane]
                 tx(encode_data(me, inst, r, layout, lanes), addrs[q])
         self.stats["tx"] += self.n - 1
-        loop = self.loop
-        assert loop is not None
-        self._deadline = deadline = loop.time() + self.timeouts[j]
-        self._arm(loop, deadline)
+        self._start_clock(j)
 
     def _begin_round_one(self) -> None:
         """:meth:`_begin_round` for one lane (the same steps, without the lanes)."""
@@ -417,31 +445,30 @@ class Replica:
             self._ckey = (r, 0, 0)
         msg = self.engine.send_one(r, me, self.rows[0], self.chooser)
         j = r % self.k
+        self._need = self.enough[j]
         layout = self.layouts[j]
-        inst, addrs, tx = self.inst, self.addrs, self._tx
+        inst = self.inst
         if msg is not None and type(msg) is Broadcast:
             pl = msg.payload
             box[me] = pl
-            common = encode_data(me, inst, r, layout, (pl,))
-            for q in self.others:
-                tx(common, addrs[q])
+            self._send_others(encode_data(me, inst, r, layout, (pl,)))
         else:
-            dest = -1
+            dest = me
             if msg is not None:
                 dest = msg.dest  # type: ignore[union-attr]
                 if dest == me:
                     box[me] = msg.payload
                 else:
-                    tx(encode_data(me, inst, r, layout, (msg.payload,)), addrs[dest])
+                    self._tx(encode_data(me, inst, r, layout, (msg.payload,)), self.addrs[dest])
             empty = encode_data(me, inst, r, layout, _NO_LANE)
-            for q in self.others:
-                if q != dest:
-                    tx(empty, addrs[q])
+            if dest == me:
+                self._send_others(empty)
+            else:
+                for q in self.others:
+                    if q != dest:
+                        self._tx(empty, self.addrs[q])
         self.stats["tx"] += self.n - 1
-        loop = self.loop
-        assert loop is not None
-        self._deadline = deadline = loop.time() + self.timeouts[j]
-        self._arm(loop, deadline)
+        self._start_clock(j)
 
     def _update(self, r: int, heard: int, msgs: list[dict[int, Any]]) -> bool:
         """Run ``update`` for every lane; whether every lane has decided."""
@@ -502,27 +529,41 @@ class Replica:
     def _settle(self) -> None:
         """End rounds while the current one has heard enough (buffered messages can complete a
         round as soon as it starts)."""
-        while self.state == "running" and self.heard.bit_count() >= self.enough[self.r % self.k]:
+        while self.state == "running" and self.heard.bit_count() >= self._need:
             self._end_round()
 
+    def _start_clock(self, j: int) -> None:
+        """Set the deadline of the round starting now (of round class ``j``) and make sure the
+        round timer fires by then."""
+        loop = self.loop
+        assert loop is not None
+        self._deadline = deadline = loop.time() + self.timeouts[j]
+        if deadline < self._timer_at:
+            self._arm(loop, deadline)
+
     def _arm(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
-        """Make the round timer fire by ``deadline`` (a timer armed for a later time, after a
-        round with a longer timeout, is moved; an earlier one re-arms itself when it fires)."""
-        timer = self._timer
-        if timer is None:
-            self._timer = loop.call_at(deadline, self._on_timer)
-        elif timer.when() > deadline:
-            timer.cancel()
-            self._timer = loop.call_at(deadline, self._on_timer)
+        """Make the round timer fire at ``deadline``, replacing an armed one (a timer armed for a
+        later time, after a round with a longer timeout, is moved; one armed for an earlier time
+        is kept by :meth:`_start_clock` and re-arms itself when it fires)."""
+        self._cancel_timer()
+        self._timer = loop.call_at(deadline, self._on_timer)
+        self._timer_at = deadline
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_at = math.inf
 
     def _on_timer(self) -> None:
         self._timer = None
+        self._timer_at = math.inf
         if self.state != "running":
             return
         loop = self.loop
         assert loop is not None
         if loop.time() + 1e-6 < self._deadline:  # armed for a round that ended before it
-            self._timer = loop.call_at(self._deadline, self._on_timer)
+            self._arm(loop, self._deadline)
             return
         self.stats["timeout"] += 1
         self._guard(self._timeout_step)
@@ -533,7 +574,7 @@ class Replica:
 
     def _finish(self, learned: bool, values: tuple[Any, ...] | None = None) -> None:
         if values is None:
-            v = self.engine.names.index("decision")
+            v = self.decision_at
             values = tuple(row[v] for row in self.rows)
         now = self.loop.time() if self.loop is not None else 0.0
         self._record(Decision(self.inst, values, self.r, learned, now - self._t0))
@@ -593,13 +634,15 @@ class Replica:
                     st["source"] += 1
                     return
                 bit = 1 << q
-                if self.heard & bit:
+                heard = self.heard
+                if heard & bit:
                     st["duplicate"] += 1
                     return
-                self.heard |= bit
+                self.heard = heard = heard | bit
                 if pl is not NOMSG:
                     self.msgs[0][q] = pl
-                self._settle()
+                if heard.bit_count() >= self._need:
+                    self._settle()
                 return
         self._handle_general(data, addr)
 
@@ -760,7 +803,7 @@ class Replica:
         r, t = self.r, now - self._t0
         d = self.decided_at
         if any(row[d] for row in self.rows):
-            v = self.engine.names.index("decision")
+            v = self.decision_at
             decs = list(decs)
             decs[cur - first] = tuple(row[v] if row[d] else peer
                                       for row, peer in zip(self.rows, decs[cur - first]))

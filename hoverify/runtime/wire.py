@@ -82,7 +82,7 @@ class Layout:
     payload ``None`` only (zero bytes)."""
 
     __slots__ = ("kinds", "optional", "is_tuple", "n", "size", "_struct", "_has_opt", "_desc",
-                 "decode", "_ints")
+                 "decode", "encode")
 
     def __init__(self, kinds: Sequence[str], optional: Sequence[bool], is_tuple: bool,
                  n: int) -> None:
@@ -101,9 +101,7 @@ class Layout:
         self.size = self._struct.size
         self._desc = self.describe()
         self.decode = self._fast_decoder() or self._decode
-        # a tuple of ints without None: encoded by struct directly when every field is an int
-        # in range (anything else takes the checking path, for its error message)
-        self._ints = is_tuple and not self._has_opt and all(k == "int" for k in self.kinds)
+        self.encode = self._fast_encoder() or self._encode
 
     def describe(self) -> str:
         parts = [k + ("?" if o else "") for k, o in zip(self.kinds, self.optional)]
@@ -115,17 +113,73 @@ class Layout:
         return f"Layout({self._desc})"
 
     # ---- encoding ----------------------------------------------------------------------------
-    def encode(self, payload: Any) -> bytes:
-        if self._ints and type(payload) is tuple and len(payload) == len(self.kinds):
-            for v in payload:
-                t = type(v)
-                if (t is not Exact and t is not int) or not _MIN_INT <= v <= _MAX_INT:
-                    break
-            else:
-                return self._struct.pack(*payload)
-        return self._encode(payload)
+    def _fast_encoder(self) -> Any:
+        """An encoder specialised to the common layouts, or ``None``: it encodes the payloads
+        that are plainly valid (``int``/``Exact`` in range, ``True``/``False``, ``None`` where
+        optional) itself and hands anything else to :meth:`_encode`, which gives the same bytes
+        or the error message."""
+        pack = self._struct.pack
+        kinds = self.kinds
+        checking = self._encode
+        if not kinds:
+            if self.is_tuple:
+                return None
+
+            def nothing(payload: Any) -> bytes:
+                return b"" if payload is None else checking(payload)
+            return nothing
+        if self.is_tuple:
+            if self._has_opt or any(k != "int" for k in kinds):
+                return None
+            width = len(kinds)
+
+            def ints(payload: Any) -> bytes:
+                if type(payload) is tuple and len(payload) == width:
+                    for v in payload:
+                        t = type(v)
+                        if (t is not Exact and t is not int) or not _MIN_INT <= v <= _MAX_INT:
+                            return checking(payload)
+                    return pack(*payload)
+                return checking(payload)
+            return ints
+        kind = kinds[0]
+        if kind == "bool":
+            # every encoding of a bool layout, precomputed: None (if optional), False, True
+            table = ({None: pack(1, 0)} if self._has_opt else {}) | {
+                v: pack(0, v) if self._has_opt else pack(v) for v in (False, True)}
+
+            def one_bool(payload: Any) -> bytes:
+                # `is` tests: 0, 1 and Exact(1) hash like False and True but are not bools
+                if payload is None or payload is True or payload is False:
+                    found = table.get(payload)
+                    if found is not None:
+                        return found
+                return checking(payload)
+            return one_bool
+        if kind != "int":
+            return None
+        if self._has_opt:
+            absent = pack(1, 0)
+
+            def one_optional_int(payload: Any) -> bytes:
+                t = type(payload)
+                if (t is Exact or t is int) and _MIN_INT <= payload <= _MAX_INT:
+                    return pack(0, payload)
+                if payload is None:
+                    return absent
+                return checking(payload)
+            return one_optional_int
+
+        def one_int(payload: Any) -> bytes:
+            t = type(payload)
+            if (t is Exact or t is int) and _MIN_INT <= payload <= _MAX_INT:
+                return pack(payload)
+            return checking(payload)
+        return one_int
 
     def _encode(self, payload: Any) -> bytes:
+        """The bytes of ``payload`` (checked against the layout: :class:`EncodeError` names what
+        does not fit); also available as ``encode``, possibly specialised."""
         if not self.kinds and not self.is_tuple:
             if payload is not None:
                 raise EncodeError(f"payload {payload!r}: this round's messages carry None only")
