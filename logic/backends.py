@@ -167,16 +167,25 @@ def backend_version(name: str) -> str:
 
 
 def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Sequence[FNode] = (),
-          isolate: bool = True, prefer: FNode | None = None) -> SolverOutcome:
+          isolate: bool = True, prefer: FNode | None = None,
+          logic: str | None = None) -> SolverOutcome:
     """Check ``formula`` for satisfiability on ``backend`` within ``timeout`` seconds.
 
     On SAT, ``values`` holds the values of the ground Int/Bool terms ``want``, in order. See the
     module docstring for what ``isolate`` guarantees. ``prefer`` is a model-search hint: the
-    solver first checks ``formula and prefer`` (incrementally) and answers SAT with that model if
-    there is one; otherwise it checks ``formula`` alone (each on a fresh solver). The answer is
-    always about ``formula``.
+    solver first checks ``formula and prefer`` and answers SAT with that model if there is one;
+    otherwise it checks ``formula`` alone (each on a fresh solver). The answer is always about
+    ``formula``.
+
+    ``logic`` declares the logic of ``formula``, ``prefer`` and ``want`` when the caller knows it
+    (one of :data:`DECLARED_LOGICS`; it may name more theories than they use, never fewer).
+    Without it the logic is detected by walking the formula, which on large reductions takes
+    longer than the solver.
     """
     _require(backend)  # the first call also initialises pysmt and smoke-tests the backends
+    if logic is not None and logic not in DECLARED_LOGICS:
+        raise ValueError(f"unknown declared logic {logic!r}; expected one of "
+                         f"{', '.join(DECLARED_LOGICS)}")
     timeout = float(timeout)
     if not (timeout > 0 and math.isfinite(timeout)):
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
@@ -187,9 +196,10 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Sequence
         _check_types(env, prefer, ())
     start = time.perf_counter()
     if isolate:
-        answer, values, reason = _in_child(env, formula, backend, timeout, want, start, prefer)
+        answer, values, reason = _in_child(env, formula, backend, timeout, want, start, prefer,
+                                           logic)
     else:
-        answer, values, reason = _query(env, formula, backend, timeout, want, prefer)
+        answer, values, reason = _query(env, formula, backend, timeout, want, prefer, logic)
     return SolverOutcome(answer, values, reason, backend, time.perf_counter() - start)
 
 
@@ -216,30 +226,43 @@ def _grace(timeout: float) -> float:
 
 
 def _query(env: Environment, formula: FNode, backend: str, timeout: float,
-           want: tuple[FNode, ...], prefer: FNode | None = None) -> _Raw:
+           want: tuple[FNode, ...], prefer: FNode | None = None,
+           declared: str | None = None) -> _Raw:
     """Run the query in this process; every exception becomes an UNKNOWN with its reason.
 
     With ``prefer``, first ``formula and prefer`` is checked on a fresh solver (not push/pop:
-    incremental mode disables much of z3's and cvc5's preprocessing), then ``formula`` alone.
+    incremental mode disables much of z3's and cvc5's preprocessing), then ``formula`` alone;
+    for z3 the second solver reuses the first one's translation of ``formula``.
     """
     start = time.perf_counter()
+    shared = _Shared()
     if prefer is not None:
-        raw = _query_once(env, env.formula_manager.And(formula, prefer), backend, timeout, want)
+        raw = _query_once(env, env.formula_manager.And(formula, prefer), backend, timeout, want,
+                          declared, shared)
         if raw[0] is Answer.SAT:
             return raw
         remaining = timeout - (time.perf_counter() - start)
         if remaining <= 0:
             return Answer.UNKNOWN, None, _timeout_reason(timeout)  # the limit, not what is left
         timeout = remaining
-    return _query_once(env, formula, backend, timeout, want)
+    return _query_once(env, formula, backend, timeout, want, declared, shared)
+
+
+@dataclass
+class _Shared:
+    """What the solvers of one query share: z3's translation of pysmt terms (one z3 context)."""
+
+    z3_converter: Any = None
 
 
 def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
-                want: tuple[FNode, ...]) -> _Raw:
+                want: tuple[FNode, ...], declared: str | None = None,
+                shared: _Shared | None = None) -> _Raw:
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
 
     try:
-        logic = _logic_of(env, formula, want, backend)
+        logic = (_logic_of(env, formula, want, backend) if declared is None
+                 else _declared_logic(declared, backend))
         options = _native_options(backend, timeout, logic)
         solver = env.factory.Solver(name=backend, logic=logic, generate_models=True,
                                     incremental=False, solver_options=options)
@@ -247,13 +270,19 @@ def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
         return Answer.UNKNOWN, None, f"{backend} does not support this formula: {exc}"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return Answer.UNKNOWN, None, f"{backend} failed: {type(exc).__name__}: {exc}"
+    if backend == "z3" and shared is not None:
+        if shared.z3_converter is None:
+            shared.z3_converter = solver.converter
+        else:  # same z3 context: the terms translated for the first solver serve this one
+            solver.converter = shared.z3_converter
     try:
         solver.add_assertion(formula)
         answer, reason = _CHECKS[backend](solver, timeout)
         values: tuple[Value, ...] | None = None
         if answer is Answer.SAT:
             try:
-                values = tuple(_python_value(solver.get_value(term)) for term in want)
+                values = (_z3_values(solver, want) if backend == "z3"
+                          else tuple(_python_value(solver.get_value(term)) for term in want))
             except Exception as exc:  # noqa: BLE001
                 return Answer.UNKNOWN, None, (f"{backend} answered sat but a value could not be "
                                               f"read: {type(exc).__name__}: {exc}")
@@ -282,6 +311,43 @@ def _logic_of(env: Environment, formula: FNode, want: tuple[FNode, ...], backend
     quantifier_free = env.qfo.is_qf(probe)
     return Logic(name=_logic_name(quantifier_free, theory), description="detected by hoverify",
                  quantifier_free=quantifier_free, theory=theory)
+
+
+#: the logics a caller may declare to :func:`solve` instead of having them detected
+DECLARED_LOGICS = ("QF_LIA", "QF_UFLIA")
+
+
+def _declared_logic(name: str, backend: str) -> Any:
+    """The pysmt logic :func:`_logic_of` detects for a quantifier-free formula of linear integer
+    arithmetic, with uninterpreted functions and sorts for ``QF_UFLIA``."""
+    from pysmt.logics import Logic, Theory
+
+    uf = name == "QF_UFLIA"
+    theory = Theory(integer_arithmetic=True, linear=True, uninterpreted=uf,
+                    custom_type=uf and backend == "cvc5")
+    return Logic(name=name, description="declared to hoverify", quantifier_free=True,
+                 theory=theory)
+
+
+def _z3_values(solver: Any, want: tuple[FNode, ...]) -> tuple[Value, ...]:
+    """The values of ``want`` in z3's model, as pysmt's ``get_value`` reads them (model
+    completion on), without translating each value back to a pysmt term."""
+    import z3
+
+    model = solver.z3.model()
+    convert = solver.converter.convert
+    values: list[Value] = []
+    for term in want:
+        v = model.eval(convert(term), model_completion=True)
+        if z3.is_true(v):
+            values.append(True)
+        elif z3.is_false(v):
+            values.append(False)
+        elif z3.is_int_value(v):
+            values.append(v.as_long())
+        else:
+            raise ValueError(f"not an Int or Bool constant: {v}")
+    return tuple(values)
 
 
 def _logic_name(quantifier_free: bool, theory: Any) -> str:
@@ -398,7 +464,8 @@ _unreaped: list[int] = []  # children that have answered or been killed, not yet
 
 
 def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
-              want: tuple[FNode, ...], start: float, prefer: FNode | None = None) -> _Raw:
+              want: tuple[FNode, ...], start: float, prefer: FNode | None = None,
+              declared: str | None = None) -> _Raw:
     _reap_finished()
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -409,7 +476,7 @@ def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
             try:
                 if _child_hook is not None:
                     _child_hook()
-                raw = _query(env, formula, backend, timeout, want, prefer)
+                raw = _query(env, formula, backend, timeout, want, prefer, declared)
             except BaseException as exc:  # noqa: BLE001
                 raw = (Answer.UNKNOWN, None, f"solver process failed: {type(exc).__name__}: {exc}")
             payload = pickle.dumps((int(raw[0]), raw[1], raw[2]), pickle.HIGHEST_PROTOCOL)

@@ -167,7 +167,7 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
     validatable = mgr.LE(reduction.reducer.n, mgr.Int(MAX_MODEL_SIZE))
     prefer = validatable if few is None else mgr.And(few, validatable)
     outcome = solve(reduction.smt, backend, timeout=remaining, want=plan.queries, isolate=isolate,
-                    prefer=prefer)
+                    prefer=prefer, logic=reduction.logic)
     stats["solver_seconds"] = outcome.seconds
     if outcome.answer is Answer.UNSAT:
         return result(Answer.UNSAT)
@@ -181,7 +181,8 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
         small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
         remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))
         restricted = mgr.And(reduction.smt, small_n, prefer)
-        small = solve(restricted, backend, timeout=remaining, want=plan.queries, isolate=isolate)
+        small = solve(restricted, backend, timeout=remaining, want=plan.queries, isolate=isolate,
+                      logic=reduction.logic)
         if small.answer is Answer.SAT and small.values is not None:
             values = small.values
     try:

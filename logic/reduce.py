@@ -167,6 +167,9 @@ class Reducer:
         self._card_index: dict[Term, int] = {}
         self.comprehensions: dict[Term, FunctionSymbol] = {}
         self.layers: list[Layer] = []
+        # whether the reduction has uninterpreted functions or sorts (its logic: QF_UFLIA, else
+        # QF_LIA); every symbol of the reduction is made by `symbol`, which sets it
+        self.uninterpreted = False
         self.side: list[FNode] = []
         self.stats = ReductionStats()
         self._final = False
@@ -693,6 +696,8 @@ class Reducer:
         key = (name, ptype)
         sym = self._symbols.get(key)
         if sym is None:
+            if not (ptype.is_bool_type() or ptype.is_int_type()):
+                self.uninterpreted = True  # a function or a symbol of an uninterpreted sort
             sym = self.mgr.Symbol(f"{name}:{ptype}" if not name.startswith("@") else name[1:],
                                   ptype)
             self._symbols[key] = sym
@@ -934,6 +939,12 @@ class Reduction:
 
     def queries(self) -> list[FNode]:
         return self.final_layer.queries()
+
+    @property
+    def logic(self) -> str:
+        """The SMT logic of the reduction (and of any formula over its symbols): quantifier-free
+        linear integer arithmetic, with uninterpreted functions and sorts if it has any."""
+        return "QF_UFLIA" if self.reducer.uninterpreted else "QF_LIA"
 
 
 def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",

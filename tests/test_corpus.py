@@ -33,3 +33,31 @@ def test_goal_has_its_known_verdict(goal: Goal, backend: str) -> None:
     assert result.answer is expected, f"{goal.name} on {backend}: {result.answer} {result.reason}"
     if result.answer is Answer.SAT:
         assert result.model is not None and holds(formula, result.model.structure)
+
+
+@pytest.mark.parametrize("anchored", [False, True], ids=["counted", "anchored"])
+def test_declared_logic_covers_the_detected_one(anchored: bool) -> None:
+    """``check`` declares each reduction's logic to the solvers instead of having pysmt walk the
+    formula (and its value reads) to detect it. On every corpus goal the declared logic is the
+    detected one, for every backend's way of naming it, except that it may add uninterpreted
+    functions and sorts a reduction declared but did not use (never the other way round)."""
+    from logic.backends import BACKENDS, _declared_logic, _logic_of
+    from logic.decode import plan_queries
+    from logic.reduce import reduce_formula
+
+    wider = []
+    for goal in PROBLEM.goals:
+        formula = Not(goal.formula) if goal.kind == "prove" else goal.formula
+        red = reduce_formula(formula, anchored=anchored)
+        want = tuple(plan_queries(red).queries)
+        for backend in BACKENDS:
+            detected = _logic_of(red.reducer.env, red.smt, want, backend)
+            declared = _declared_logic(red.logic, backend)
+            if (declared.name, detected.name) == ("QF_UFLIA", "QF_LIA"):
+                # pure arithmetic: the reduction made symbols (a Venn witness) it did not use
+                assert red.stats["set_atoms"] == 0, goal.name
+                wider.append(goal.name)
+                continue
+            assert (declared.name, declared.theory, declared.quantifier_free) == (
+                detected.name, detected.theory, detected.quantifier_free), goal.name
+    assert len(set(wider)) < len(PROBLEM.goals) // 2  # most goals: exactly the detected logic
