@@ -48,6 +48,8 @@ __all__ = ["BACKENDS", "SolverOutcome", "available_backends", "backend_version",
 BACKENDS: tuple[str, ...] = ("z3", "cvc5", "yices")
 
 Value = int | bool
+#: the terms whose values a SAT answer reads, or a function that makes them (see ``solve``)
+Want = Sequence["FNode"] | Callable[[], Sequence["FNode"]]
 # (answer, values, reason): what a query produces, as plain data that pickles cheaply.
 _Raw = tuple[Answer, tuple[Value, ...] | None, str | None]
 
@@ -166,7 +168,7 @@ def backend_version(name: str) -> str:
 # ---- solving -----------------------------------------------------------------------------------
 
 
-def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Sequence[FNode] = (),
+def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Want = (),
           isolate: bool = True, prefer: FNode | None = None,
           logic: str | None = None) -> SolverOutcome:
     """Check ``formula`` for satisfiability on ``backend`` within ``timeout`` seconds.
@@ -181,6 +183,10 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Sequence
     (one of :data:`DECLARED_LOGICS`; it may name more theories than they use, never fewer).
     Without it the logic is detected by walking the formula, which on large reductions takes
     longer than the solver.
+
+    ``want`` may also be a function returning the terms, called only on SAT (in the child
+    process when isolated): for callers that read values from few of their queries and whose
+    terms are costly to build. It needs a declared ``logic``.
     """
     _require(backend)  # the first call also initialises pysmt and smoke-tests the backends
     if logic is not None and logic not in DECLARED_LOGICS:
@@ -190,8 +196,13 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Sequence
     if not (timeout > 0 and math.isfinite(timeout)):
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
     env = pysmt_env()
-    want = tuple(want)
-    _check_types(env, formula, want)
+    if callable(want):
+        if logic is None:
+            raise ValueError("a want function needs a declared logic")
+        _check_types(env, formula, ())
+    else:
+        want = tuple(want)
+        _check_types(env, formula, want)
     if prefer is not None:
         _check_types(env, prefer, ())
     start = time.perf_counter()
@@ -226,7 +237,7 @@ def _grace(timeout: float) -> float:
 
 
 def _query(env: Environment, formula: FNode, backend: str, timeout: float,
-           want: tuple[FNode, ...], prefer: FNode | None = None,
+           want: Want, prefer: FNode | None = None,
            declared: str | None = None) -> _Raw:
     """Run the query in this process; every exception becomes an UNKNOWN with its reason.
 
@@ -256,13 +267,16 @@ class _Shared:
 
 
 def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
-                want: tuple[FNode, ...], declared: str | None = None,
+                want: Want, declared: str | None = None,
                 shared: _Shared | None = None) -> _Raw:
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
 
     try:
-        logic = (_logic_of(env, formula, want, backend) if declared is None
-                 else _declared_logic(declared, backend))
+        if declared is None:
+            assert not callable(want)  # solve: a want function comes with a declared logic
+            logic = _logic_of(env, formula, tuple(want), backend)
+        else:
+            logic = _declared_logic(declared, backend)
         options = _native_options(backend, timeout, logic)
         solver = env.factory.Solver(name=backend, logic=logic, generate_models=True,
                                     incremental=False, solver_options=options)
@@ -281,8 +295,9 @@ def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
         values: tuple[Value, ...] | None = None
         if answer is Answer.SAT:
             try:
-                values = (_z3_values(solver, want) if backend == "z3"
-                          else tuple(_python_value(solver.get_value(term)) for term in want))
+                terms = tuple(want() if callable(want) else want)
+                values = (_z3_values(solver, terms) if backend == "z3"
+                          else tuple(_python_value(solver.get_value(term)) for term in terms))
             except Exception as exc:  # noqa: BLE001
                 return Answer.UNKNOWN, None, (f"{backend} answered sat but a value could not be "
                                               f"read: {type(exc).__name__}: {exc}")
@@ -464,7 +479,7 @@ _unreaped: list[int] = []  # children that have answered or been killed, not yet
 
 
 def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
-              want: tuple[FNode, ...], start: float, prefer: FNode | None = None,
+              want: Want, start: float, prefer: FNode | None = None,
               declared: str | None = None) -> _Raw:
     _reap_finished()
     read_end, write_end = os.pipe()

@@ -142,7 +142,7 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
              witness_terms: bool = True, anchored: bool = False,
              member_triggers: bool = False) -> CheckResult:
     from logic.backends import solve
-    from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, decode, plan_queries
+    from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, QueryPlan, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
 
     start = time.perf_counter()
@@ -150,7 +150,6 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
                                encoding=encoding, triggers=triggers, deadline=start + timeout,
                                witness_terms=witness_terms, anchored=anchored,
                                member_triggers=member_triggers)
-    plan = plan_queries(reduction)
     reduce_seconds = time.perf_counter() - start
     stats = dict(reduction.stats)
     stats["reduce_seconds"] = reduce_seconds
@@ -166,7 +165,14 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
     few = _few_regions(reduction)
     validatable = mgr.LE(reduction.reducer.n, mgr.Int(MAX_MODEL_SIZE))
     prefer = validatable if few is None else mgr.And(few, validatable)
-    outcome = solve(reduction.smt, backend, timeout=remaining, want=plan.queries, isolate=isolate,
+    # what a model is read from is planned only if there is a model: most answers are unsat
+    planned: list[QueryPlan] = []
+
+    def want() -> list[FNode]:
+        planned.append(plan_queries(reduction))
+        return planned[-1].queries
+
+    outcome = solve(reduction.smt, backend, timeout=remaining, want=want, isolate=isolate,
                     prefer=prefer, logic=reduction.logic)
     stats["solver_seconds"] = outcome.seconds
     if outcome.answer is Answer.UNSAT:
@@ -176,6 +182,11 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
     # a candidate model: prefer a small one, then decode and validate it
     values = outcome.values
     assert values is not None
+    # the plan the values were read for (made again here when the solver ran in a child: the same
+    # plan, as planning depends only on the reduction)
+    plan = planned[0] if planned else plan_queries(reduction)
+    if len(values) != len(plan.queries):
+        raise AssertionError(f"{len(values)} values read for a plan of {len(plan.queries)}")
     if small_model and int(values[plan.index[("n",)]]) > SMALL_MODEL:
         # a bounded search, not a fallback: if there is no small model, keep the one we have
         small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))

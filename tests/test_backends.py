@@ -132,6 +132,27 @@ def test_declared_logic_and_a_hint_give_the_same_answers(backend: str, name: str
         solve(query.formula, backend, logic="QF_NRA")
 
 
+@pytest.mark.parametrize("isolate", ISOLATION)
+@pytest.mark.parametrize("name", ["uf-sat", "lia-sat", "uf-unsat"])
+def test_want_function_is_called_only_on_sat(name: str, isolate: bool) -> None:
+    query = QUERIES[name]
+    calls: list[int] = []
+
+    def want() -> tuple[Any, ...]:
+        calls.append(1)
+        return query.want
+
+    outcome = solve(query.formula, "z3", want=want, isolate=isolate, logic="QF_UFLIA")
+    assert outcome.answer is query.answer
+    if query.answer is Answer.SAT:
+        assert outcome.values is not None and query.check(outcome.values)
+        assert calls == ([] if isolate else [1])  # isolated: called in the child
+    else:
+        assert calls == [] and outcome.values is None
+    with pytest.raises(ValueError, match="declared logic"):
+        solve(query.formula, "z3", want=want)
+
+
 def test_backends_agree_and_the_stack_is_complete() -> None:
     assert AVAILABLE == tuple(b for b in BACKENDS if b in AVAILABLE)
     assert "z3" in AVAILABLE and "cvc5" in AVAILABLE
