@@ -346,22 +346,34 @@ def _declared_logic(name: str, backend: str) -> Any:
 
 def _z3_values(solver: Any, want: tuple[FNode, ...]) -> tuple[Value, ...]:
     """The values of ``want`` in z3's model, as pysmt's ``get_value`` reads them (model
-    completion on), without translating each value back to a pysmt term."""
-    import z3
+    completion on), through z3's C API: no Python wrapper per value, and no translation of each
+    value back to a pysmt term (on large models both cost more than the search)."""
+    from z3 import Z3_BOOL_SORT, Z3_INT_SORT, z3core
+    from z3.z3 import Ast
 
+    ctx = solver.z3.ctx.ref()
     model = solver.z3.model()
     convert = solver.converter.convert
+    out = (Ast * 1)()
     values: list[Value] = []
     for term in want:
-        v = model.eval(convert(term), model_completion=True)
-        if z3.is_true(v):
-            values.append(True)
-        elif z3.is_false(v):
-            values.append(False)
-        elif z3.is_int_value(v):
-            values.append(v.as_long())
-        else:
-            raise ValueError(f"not an Int or Bool constant: {v}")
+        if not z3core.Z3_model_eval(ctx, model.model, convert(term).as_ast(), True, out):
+            raise ValueError(f"z3 cannot evaluate {term} in its model")
+        ast = out[0]
+        z3core.Z3_inc_ref(ctx, ast)
+        try:
+            kind = z3core.Z3_get_sort_kind(ctx, z3core.Z3_get_sort(ctx, ast))
+            if kind == Z3_BOOL_SORT:
+                truth = z3core.Z3_get_bool_value(ctx, ast)
+                if truth == 0:
+                    raise ValueError(f"z3 gives {term} no truth value")
+                values.append(truth > 0)
+            elif kind == Z3_INT_SORT and z3core.Z3_is_numeral_ast(ctx, ast):
+                values.append(int(z3core.Z3_get_numeral_string(ctx, ast)))
+            else:
+                raise ValueError(f"not an Int or Bool constant: the value of {term}")
+        finally:
+            z3core.Z3_dec_ref(ctx, ast)
     return tuple(values)
 
 
