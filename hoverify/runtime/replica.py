@@ -34,10 +34,8 @@ are in the mailbox:
   :mod:`hoverify.runtime.replay`.
 * **I/O.** The replica reads its UDP socket itself from the event loop (``add_reader``: every
   queued datagram per readiness event, into a buffer one byte larger than the largest valid
-  packet; where there is epoll, a private epoll on the socket says whether another datagram is
-  queued, cheaper than a ``recvfrom`` failing with EAGAIN) and sends with ``sendto`` (a full
-  send buffer is an omission, counted as ``txfull``); one round timer at a time, re-armed
-  lazily, ends rounds on their timeouts.
+  packet) and sends with ``sendto`` (a full send buffer is an omission, counted as ``txfull``);
+  one round timer at a time, re-armed lazily, ends rounds on their timeouts.
 
 Every received packet is validated (:mod:`hoverify.runtime.wire`); an invalid one is counted in
 ``stats`` under its reason (see :data:`INVALID`) and dropped, never raised. An error of the model
@@ -50,7 +48,6 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import select
 import socket
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
@@ -79,6 +76,7 @@ from hoverify.runtime.wire import (
     decode_decided,
     encode_data,
     encode_decided,
+    encode_one,
     parse_header,
 )
 
@@ -91,7 +89,6 @@ INVALID = ("size", "version", "kind", "sender", "source", "lanes", "instance", "
 
 _HISTORY = 4096  # decisions kept to answer laggards
 _unpack_header = HEADER.unpack_from
-_NO_LANE = (NOMSG,)
 _JUMP = 64  # a replica this many instances behind gives its instance up and jumps ahead
 
 
@@ -159,6 +156,9 @@ class Replica:
                 return v
 
             self.chooser = recording
+        #: starts the round ``self.r``: its ``send``, its packets, its deadline
+        self._begin_round: Callable[[], None] = (
+            self._begin_round_one if self.B == 1 else self._begin_round_lanes)
         self.others = tuple(q for q in range(n) if q != me)
         self.other_addrs = tuple(self.addrs[q] for q in self.others)
         self.me_bit = 1 << me
@@ -195,9 +195,6 @@ class Replica:
         self.stats: Counter[str] = Counter()
         self.error: str | None = None
         self.sock: socket.socket | None = None
-        # a second poller on the socket alone (where the platform has epoll): after a datagram,
-        # "is another one queued?" costs a poll instead of a recvfrom that fails with EAGAIN
-        self._probe: Any = None
         self.sender: Sender | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.done: asyncio.Future[None] | None = None
@@ -223,9 +220,6 @@ class Replica:
                 raise
         sock.setblocking(False)
         self.sock = sock
-        if hasattr(select, "epoll"):
-            self._probe = select.epoll()
-            self._probe.register(sock.fileno(), select.EPOLLIN)
         # the socket is read directly (every datagram queued, per readiness event) and written
         # directly: UDP needs no transport's buffering
         loop.add_reader(sock.fileno(), self._readable)
@@ -269,7 +263,6 @@ class Replica:
         sock = self.sock
         size = self._rx_size
         recv = sock.recvfrom  # type: ignore[union-attr]
-        queued = self._probe.poll if self._probe is not None else None
         handle = self._handle
         try:
             for _ in range(64):
@@ -285,8 +278,6 @@ class Replica:
                 while self._replay and self.running:
                     handle(*self._replay.popleft())
                 if self.sock is not sock:  # stopped (crash, close, error)
-                    return
-                if queued is not None and not queued(0):  # nothing more (or an error) queued
                     return
         except (HoverifyError, EncodeError) as e:
             self._fail(e)
@@ -322,9 +313,6 @@ class Replica:
             if self.loop is not None and not self.loop.is_closed():
                 self.loop.remove_reader(sock.fileno())
             sock.close()
-        if self._probe is not None:
-            self._probe.close()
-            self._probe = None
         if self.done is not None and not self.done.done():
             self.done.set_result(None)
 
@@ -372,10 +360,9 @@ class Replica:
             self.next_buf = []
         self._begin_round()
 
-    def _begin_round(self) -> None:
-        if self.B == 1:
-            self._begin_round_one()
-            return
+    def _begin_round_lanes(self) -> None:
+        """Start round ``self.r`` in every lane: run ``send`` per lane and send every peer one
+        packet with its lanes (``_begin_round`` when there are several lanes)."""
         r, me, B = self.r, self.me, self.B
         j = r % self.k
         self._need = self.enough[j]
@@ -388,18 +375,24 @@ class Replica:
                 msgs[lane].update(buf[1][lane])
         self.msgs = msgs
         eng, chooser, rows = self.engine, self.chooser, self.rows
-        bc: list[Any] = [NOMSG] * B
-        direct: dict[int, list[Any]] | None = None
-        record = self.config.record
-        for lane in range(B):
-            if record:
+        if self.config.record:
+            sends = []
+            for lane, row in enumerate(rows):
                 self._ckey = (r, lane, 0)
-            msg = eng.send_one(r, me, rows[lane], chooser)
+                sends.append(eng.send_one(r, me, row, chooser))
+        else:
+            send = eng.send_one
+            sends = [send(r, me, row, chooser) for row in rows]
+        bc: list[Any] = [NOMSG] * B
+        broadcasts = False
+        direct: dict[int, list[Any]] | None = None
+        for lane, msg in enumerate(sends):
             if msg is None:
                 continue
             pl = msg.payload
             if type(msg) is Broadcast:
                 bc[lane] = pl
+                broadcasts = True
                 msgs[lane][me] = pl
             elif msg.dest == me:  # type: ignore[union-attr]
                 msgs[lane][me] = pl
@@ -409,7 +402,7 @@ class Replica:
                 dest = msg.dest  # type: ignore[union-attr]
                 lanes = direct.get(dest)
                 if lanes is None:
-                    lanes = direct[dest] = list(bc) if B > 1 else [NOMSG]
+                    lanes = direct[dest] = list(bc)
                 lanes[lane] = pl
         layout = self.layouts[j]
         inst, addrs, tx = self.inst, self.addrs, self._tx
@@ -421,7 +414,7 @@ class Replica:
                     common = encode_data(me, inst, r, layout, bc)
                 tx(common, addrs[q])
             else:
-                if B > 1:  # broadcasts of lanes after the send_to's lane was created
+                if broadcasts:  # broadcasts of lanes after the send_to's lane was created
                     for lane in range(B):
                         if lanes[lane] is NOMSG and bc[lane] is not NOMSG:
                             lanes[lane] = bc[lane]
@@ -430,7 +423,7 @@ class Replica:
         self._start_clock(j)
 
     def _begin_round_one(self) -> None:
-        """:meth:`_begin_round` for one lane (the same steps, without the lanes)."""
+        """:meth:`_begin_round_lanes` for one lane (the same steps, without the lanes)."""
         r, me = self.r, self.me
         heard = self.me_bit
         box: dict[int, Any] = {}
@@ -451,7 +444,7 @@ class Replica:
         if msg is not None and type(msg) is Broadcast:
             pl = msg.payload
             box[me] = pl
-            self._send_others(encode_data(me, inst, r, layout, (pl,)))
+            self._send_others(encode_one(me, inst, r, layout, pl))
         else:
             dest = me
             if msg is not None:
@@ -459,8 +452,8 @@ class Replica:
                 if dest == me:
                     box[me] = msg.payload
                 else:
-                    self._tx(encode_data(me, inst, r, layout, (msg.payload,)), self.addrs[dest])
-            empty = encode_data(me, inst, r, layout, _NO_LANE)
+                    self._tx(encode_one(me, inst, r, layout, msg.payload), self.addrs[dest])
+            empty = encode_one(me, inst, r, layout, NOMSG)
             if dest == me:
                 self._send_others(empty)
             else:
@@ -481,12 +474,14 @@ class Replica:
             if record:
                 self._ho.append((r, heard))
             return bool(row[self.decided_at])
-        for lane in range(self.B):
-            if record:
-                self._ckey = (r, lane, 1)
-            rows[lane] = eng.update_from(r, me, rows[lane], Mailbox.of(msgs[lane]), chooser)
         if record:
+            for lane in range(self.B):
+                self._ckey = (r, lane, 1)
+                rows[lane] = eng.update_from(r, me, rows[lane], Mailbox.of(msgs[lane]), chooser)
             self._ho.append((r, heard))
+        else:
+            update, mailbox = eng.update_from, Mailbox.of
+            rows[:] = [update(r, me, row, mailbox(box), chooser) for row, box in zip(rows, msgs)]
         d = self.decided_at
         for row in rows:
             if not row[d]:
@@ -736,10 +731,9 @@ class Replica:
                 st["duplicate"] += 1
                 return
             self.heard |= bit
-            msgs = self.msgs
-            for lane, pl in enumerate(pls):
+            for box, pl in zip(self.msgs, pls):
                 if pl is not NOMSG:
-                    msgs[lane][q] = pl
+                    box[q] = pl
         else:
             buf = self.future.get(rnd)
             if buf is None:
@@ -748,9 +742,9 @@ class Replica:
                 st["duplicate"] += 1
                 return
             self.future[rnd] = (buf[0] | bit, buf[1])
-            for lane, pl in enumerate(pls):
+            for box, pl in zip(buf[1], pls):
                 if pl is not NOMSG:
-                    buf[1][lane][q] = pl
+                    box[q] = pl
             self._catch_up(rnd)
         self._settle()
 

@@ -35,6 +35,7 @@ KIND_DATA = 1
 KIND_DECIDED = 2
 HEADER = struct.Struct("!BBHIIH")
 HEADER_SIZE = HEADER.size
+_HEADER_AND_BYTE = struct.Struct("!BBHIIHB")  # a header and a one-lane packet's presence bitmap
 MAX_SENDER = 0xFFFF
 MAX_INSTANCE = 0xFFFFFFFF
 MAX_ROUND = 0xFFFFFFFF
@@ -346,23 +347,38 @@ def parse_header(data: bytes) -> tuple[int, int, int, int, int]:
     return kind, sender, inst, rnd, lanes
 
 
+def encode_one(sender: int, inst: int, rnd: int, layout: Layout, payload: Any) -> bytes:
+    """The DATA packet of one lane: ``encode_data(sender, inst, rnd, layout, [payload])``."""
+    if payload is NOMSG:
+        return _HEADER_AND_BYTE.pack(VERSION, KIND_DATA, sender, inst, rnd, 1, 0)
+    return _HEADER_AND_BYTE.pack(VERSION, KIND_DATA, sender, inst, rnd, 1, 1) + layout.encode(
+        payload)
+
+
 def encode_data(sender: int, inst: int, rnd: int, layout: Layout,
                 lanes: Sequence[Any]) -> bytes:
     """A DATA packet; ``lanes[l]`` is lane ``l``'s payload or :data:`NOMSG`."""
     nl = len(lanes)
-    head = HEADER.pack(VERSION, KIND_DATA, sender, inst, rnd, nl)
     if nl == 1:
-        pl = lanes[0]
-        if pl is NOMSG:
-            return head + b"\x00"
-        return head + b"\x01" + layout.encode(pl)
-    bits = 0
-    parts = []
-    for lane, pl in enumerate(lanes):
-        if pl is not NOMSG:
-            bits |= 1 << lane
-            parts.append(layout.encode(pl))
-    return head + bits.to_bytes(bitmap_size(nl), "little") + b"".join(parts)
+        return encode_one(sender, inst, rnd, layout, lanes[0])
+    head = HEADER.pack(VERSION, KIND_DATA, sender, inst, rnd, nl)
+    encode = layout.encode
+    absent = lanes.count(NOMSG)
+    if absent == 0:  # every lane present, or none (the common cases): no per-lane bookkeeping
+        bits = (1 << nl) - 1
+        body = b"".join(map(encode, lanes))
+    elif absent == nl:
+        bits = 0
+        body = b""
+    else:
+        bits = 0
+        parts = []
+        for lane, pl in enumerate(lanes):
+            if pl is not NOMSG:
+                bits |= 1 << lane
+                parts.append(encode(pl))
+        body = b"".join(parts)
+    return head + bits.to_bytes(bitmap_size(nl), "little") + body
 
 
 def decode_data(data: bytes, layout: Layout, lanes: int) -> list[Any]:
@@ -378,11 +394,14 @@ def decode_data(data: bytes, layout: Layout, lanes: int) -> list[Any]:
     size = layout.size
     if len(data) != start + bits.bit_count() * size:
         raise Invalid("size")
+    decode = layout.decode
+    if bits == (1 << lanes) - 1:  # every lane present (the common case)
+        return [decode(data, start + lane * size) for lane in range(lanes)]
     out: list[Any] = [NOMSG] * lanes
     off = start
     while bits:
         low = bits & -bits
-        out[low.bit_length() - 1] = layout.decode(data, off)
+        out[low.bit_length() - 1] = decode(data, off)
         off += size
         bits ^= low
     return out
@@ -421,5 +440,5 @@ def decode_decided(data: bytes, layout: Layout, lanes: int, count: int) -> list[
 
 __all__ = ["VERSION", "KIND_DATA", "KIND_DECIDED", "HEADER", "HEADER_SIZE", "NOMSG", "Invalid",
            "EncodeError", "Layout", "layout_of_type", "layout_of_local", "parse_header",
-           "encode_data", "decode_data", "encode_decided", "decode_decided", "MAX_DATAGRAM",
-           "MAX_DECIDED"]
+           "encode_one", "encode_data", "decode_data", "encode_decided", "decode_decided",
+           "MAX_DATAGRAM", "MAX_DECIDED"]
