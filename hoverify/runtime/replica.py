@@ -545,6 +545,7 @@ class Replica:
         self._timer_at = deadline
 
     def _cancel_timer(self) -> None:
+        """Disarm the round timer (if armed)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
