@@ -31,6 +31,10 @@ FNode = Any
 DEFAULT_TIMEOUT = 30.0
 SMALL_MODEL = 8
 SMALL_MODEL_SECONDS = 2.0
+#: Venn layers with this many region bits, and more than the quantifier instances, make ``check``
+#: try the reduction without them first (``Reduction.relaxation``): an unsat core among a few sets
+#: then costs no search over the bits, and the extra query is small when it finds none
+RELAXATION_FIRST_BITS = 1_000
 
 
 def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
@@ -160,6 +164,16 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
                            reason, reduction, stats)
 
     remaining = max(0.01, timeout - reduce_seconds)
+    bits = _layer_bits(reduction)
+    if bits >= RELAXATION_FIRST_BITS and reduction.reducer.stats.instances <= bits:
+        # Venn layers larger than the rest: first the reduction without them
+        relaxed = solve(reduction.relaxation, backend, timeout=remaining, isolate=isolate,
+                        logic=reduction.logic)
+        stats["relaxation"] = relaxed.answer.name.lower()
+        stats["solver_seconds"] = relaxed.seconds
+        if relaxed.answer is Answer.UNSAT:
+            return result(Answer.UNSAT)
+        remaining = max(0.01, timeout - (time.perf_counter() - start))
     # model-search hint: few regions, and a model small enough to validate (see decode)
     mgr = reduction.reducer.mgr
     few = _few_regions(reduction)
@@ -174,7 +188,7 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
 
     outcome = solve(reduction.smt, backend, timeout=remaining, want=want, isolate=isolate,
                     prefer=prefer, logic=reduction.logic)
-    stats["solver_seconds"] = outcome.seconds
+    stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + outcome.seconds
     if outcome.answer is Answer.UNSAT:
         return result(Answer.UNSAT)
     if outcome.answer is Answer.UNKNOWN:
@@ -215,6 +229,12 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
                          f"instantiation depth {reduction.reducer.depth}, but it does not satisfy "
                          f"the formula ({why}); the instantiation is incomplete for this formula; "
                          f"try a larger depth")
+
+
+def _layer_bits(reduction: Reduction) -> int:
+    """How many region membership bits the sparse Venn layers of ``reduction`` have."""
+    return sum(layer.plan.regions * len(layer.atoms) for layer in reduction.reducer.layers
+               if layer.plan.encoding == "sparse")
 
 
 def _few_regions(reduction: Reduction) -> FNode | None:

@@ -658,12 +658,11 @@ class Reducer:
         self._final = True
         self.instantiate_round(self.depth + 1)
         self._settle_layers()
-        body = [self.translate(f) for f, _ in self.ground]
-        body.append(self.mgr.GE(self.n, self.mgr.Int(1)))
-        for layer in self.layers:
-            body.extend(layer.constraints)
-        body.extend(self.local_families())
-        body.extend(self.side)
+        base = [self.translate(f) for f, _ in self.ground]
+        base.append(self.mgr.GE(self.n, self.mgr.Int(1)))
+        layers = [c for layer in self.layers for c in layer.constraints]
+        extra = self.local_families()
+        extra.extend(self.side)
         st = self.stats
         st.clauses = len(self.clauses)
         st.instances = len(self.instances)
@@ -671,7 +670,8 @@ class Reducer:
         st.set_atoms = len(self.set_atoms)
         st.cardinalities = len(self.cards)
         st.process_terms = len(self.terms_by_sort.get(PROC, ()))
-        return Reduction(self.formula, self.mgr.And(body), self, self.layers[-1])
+        return Reduction(self.formula, self.mgr.And(*base, *layers, *extra), self,
+                         self.layers[-1], self.mgr.And(*base, *extra))
 
     # ---- translation to pysmt --------------------------------------------------------------
     def _type(self, s: Sort) -> Any:
@@ -906,6 +906,11 @@ class Reduction:
     smt: FNode
     reducer: Reducer = field(repr=False)
     final_layer: Layer = field(repr=False)
+    #: the reduction without its Venn layers (a subset of its conjuncts, so implied by it): the
+    #: instances, the exact decompositions of small families of sets and the arithmetic side
+    #: conditions. Unsat of the relaxation is unsat of the reduction, found without the layers'
+    #: region bits when a few sets already contradict each other
+    relaxation: FNode = field(repr=False)
 
     @property
     def stats(self) -> dict[str, Any]:

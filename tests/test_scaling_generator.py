@@ -144,3 +144,31 @@ def _venn_unsat(constraints: tuple[Term, ...] | list[Term]) -> bool:
     solver.add(*[c >= 0 for c in count.values()], n == z3.Sum(list(count.values())), n >= 0)
     solver.add(*[formula(c) for c in constraints])
     return solver.check() == z3.unsat
+
+
+def test_large_layers_are_relaxed_first_and_the_relaxation_is_part_of_the_reduction() -> None:
+    """``check`` first tries the reduction without its Venn layers when they are large: the
+    benchmark's unsat instances (a contradiction among 2-3 of 24 sets) are refuted there; the sat
+    ones go on to the full reduction and a validated model. The relaxation is a subset of the
+    reduction's conjuncts (so implied by it: its unsat is the reduction's)."""
+    from logic.decide import RELAXATION_FIRST_BITS, _layer_bits, check
+    from logic.reduce import reduce_formula
+    from logic.result import Answer
+
+    relaxed = {"unsat": 0, "sat": 0}
+    for run in range(3):
+        for unsat in (True, False):
+            inst = ls.generate(24, 8, f"relax-{run}", unsat=unsat)
+            red = reduce_formula(inst.formula, encoding="sparse")
+            assert set(red.relaxation.args()) <= set(red.smt.args())
+            assert len(red.relaxation.args()) < len(red.smt.args())
+            result = check(inst.formula, encoding="sparse", timeout=60)
+            assert result.answer is (Answer.UNSAT if unsat else Answer.SAT), result.reason
+            if not unsat:
+                assert result.model is not None and holds(inst.formula, result.model.structure)
+            if _layer_bits(red) >= RELAXATION_FIRST_BITS:
+                assert result.stats["relaxation"] == ("unsat" if unsat else "sat")
+                relaxed["unsat" if unsat else "sat"] += 1
+            else:
+                assert "relaxation" not in result.stats
+    assert relaxed["unsat"] >= 1 and relaxed["sat"] >= 1  # both paths taken
