@@ -385,7 +385,7 @@ class Scripted(Adversary):
 
     def choose(self, view: AdversaryView, below: RoundInput) -> RoundInput:
         if view.r >= len(self.script):
-            return self.then.choose(view, below)  # type: ignore[call-arg]
+            return self.then.choose(view, below)
         rd = self.script[view.r]
         ho = HOSets.from_sets(rd["ho"])
 

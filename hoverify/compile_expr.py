@@ -122,7 +122,7 @@ class FunctionSource:
         return FunctionSource(qualname, fn, tree, file, start - 1, indent)
 
     def error(self, node: ast.AST | None, msg: str) -> CompileError:
-        if node is None or not hasattr(node, "lineno"):
+        if node is None or not (hasattr(node, "lineno") and hasattr(node, "col_offset")):
             return CompileError(msg, file=self.file, line=self.tree.lineno + self.line_off)
         return CompileError(msg, file=self.file, line=node.lineno + self.line_off,
                             column=node.col_offset + self.col_off + 1)
@@ -590,14 +590,14 @@ class Body:
         if isinstance(node, ast.Tuple):
             items = []
             for elt in node.elts:
-                v = self.expr(elt)
-                if not isinstance(v, Val) or not v.ty.scalar and v.ty.kind != "none":
+                comp = self.expr(elt)
+                if not isinstance(comp, Val) or not comp.ty.scalar and comp.ty.kind != "none":
                     self.fail(elt, f"a tuple component must be a value (int, bool or None), "
-                                   f"found {self.describe(v)}")
-                if v.ty.kind == "rat":
+                                   f"found {self.describe(comp)}")
+                if comp.ty.kind == "rat":
                     self.fail(elt, "the result of exact division '/' cannot be sent or stored; use "
                                  "'//'")
-                items.append(v)
+                items.append(comp)
             return Val(Ty("tuple", False, tuple(i.ty for i in items)), None, TRUE, tuple(items))
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
@@ -651,8 +651,8 @@ class Body:
         for fname, f in _DSL_FUNCS.items():
             if obj is f:
                 return _Func(fname)
-        for fname, f in _BUILTIN_FUNCS.items():
-            if obj is f:
+        for fname, bf in _BUILTIN_FUNCS.items():
+            if obj is bf:
                 return _Func(fname)
         if obj is True or obj is False:
             return Val(BOOL_T, TRUE if obj else FALSE)

@@ -21,7 +21,7 @@ relations stay small and readable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from logic.sorts import BOOL, INT, PROC, Sort
@@ -285,7 +285,7 @@ class Val:
     defined: Term = TRUE
     items: tuple[Val, ...] = ()
 
-    def map_terms(self, f: callable) -> Val:  # type: ignore[valid-type]
+    def map_terms(self, f: Callable[[Term], Term]) -> Val:
         return Val(self.ty, None if self.term is None else f(self.term), f(self.defined),
                    tuple(i.map_terms(f) for i in self.items))
 

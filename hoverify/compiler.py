@@ -76,7 +76,7 @@ from hoverify.compile_values import (
     mk_not,
     unify,
 )
-from hoverify.dsl import MISSING, Algorithm, Proc, ValueType
+from hoverify.dsl import MISSING, Algorithm, Proc, Round, ValueType
 from hoverify.errors import CompileError
 from hoverify.faults import CrashStop, ValueFaults
 from hoverify.ho import bits
@@ -610,7 +610,7 @@ class _SpecCompiler:
         self.comp = comp
         self.sig = sig
         self.syms = syms
-        self.nodes: dict[tuple[str, object], ast.AST] = {}
+        self.nodes: dict[tuple[str, object], ast.expr] = {}
         self.attr_lines: dict[str, int] = {}
         self.lines: tuple[str, ...] = ()
         self.lines_of: dict[tuple[str, object], int] = {}
@@ -669,7 +669,7 @@ class _SpecCompiler:
                                file=src.file, line=src.line)
         return compile_spec(text, self.sig, self.syms.locals, src)
 
-    def ho_predicate(self, pred: Any, rnd: type) -> Term:
+    def ho_predicate(self, pred: Any, rnd: type[Round]) -> Term:
         formula = getattr(pred, "formula", None)
         attr = f"{rnd.__name__}.ho_predicate" if rnd.ho_predicate is not None else "ho_predicate"
         label = f"the HO predicate {pred!r}"

@@ -92,9 +92,12 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from hoverify.errors import CompileError, HoverifyError, ModelError
+
+if TYPE_CHECKING:
+    from hoverify.mailbox import Mailbox
 
 # --------------------------------------------------------------------------------------------
 # Exact integers
@@ -256,6 +259,7 @@ def coord(ph: Any) -> Exact:
 # Messages
 
 
+@typing.final  # the executor tells messages apart by their exact type
 class Broadcast:
     """A message to every process (the sender included)."""
 
@@ -268,6 +272,7 @@ class Broadcast:
         return f"broadcast({self.payload!r})"
 
 
+@typing.final  # the executor tells messages apart by their exact type
 class SendTo:
     """A message to one process."""
 
@@ -420,15 +425,17 @@ class ProcessBase:
     an undeclared name fails."""
 
     __slots__ = ("_id",)
+    _id: Exact  # set by the executor for each process
 
     @property
     def id(self) -> Exact:  # noqa: A003
-        return self._id  # type: ignore[no-any-return]
+        return self._id
 
     def decide(self, v: Any) -> None:
         """Decide ``v``: ``decided := True``, ``decision := v``."""
-        self.decided = True  # type: ignore[attr-defined]
-        self.decision = v  # type: ignore[attr-defined]
+        # decided and decision are slots of the model's subclass (its locals), not of this class
+        self.decided = True  # type: ignore[misc]
+        self.decision = v  # type: ignore[misc]
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={getattr(self, k, '<unset>')!r}" for k in self.__slots__)
@@ -447,6 +454,12 @@ class Round:
     """
 
     ho_predicate: Any = None
+
+    if TYPE_CHECKING:
+        # defined by every subclass (see Algorithm.check), not here; accessed on the class, so
+        # never bound to an instance
+        send: ClassVar[Callable[[ProcessBase], Broadcast | SendTo | None]]
+        update: ClassVar[Callable[[ProcessBase, Mailbox], object]]
 
 
 def _location(obj: Any) -> tuple[str | None, int | None]:
@@ -524,6 +537,13 @@ class Algorithm:
     # filled by __init_subclass__
     locals_: dict[str, Local] = {}
     rounds: tuple[type[Round], ...] = ()
+    # set on each subclass, read through its own __dict__ (so never inherited)
+    _hv_checked: ClassVar[bool]
+    _hv_proc_class: ClassVar[type[ProcessBase] | None]
+
+    if TYPE_CHECKING:
+        # init(p, v): defined by every model (see check), not here; accessed on the class
+        init: ClassVar[Callable[[ProcessBase, Any], object]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -593,12 +613,13 @@ class Algorithm:
 
     @classmethod
     def process_class(cls) -> type[ProcessBase]:
-        pc = cls.__dict__.get("_hv_proc_class")
+        pc: type[ProcessBase] | None = cls.__dict__.get("_hv_proc_class")
         if pc is None:
-            pc = type(f"{cls.__name__}Process", (ProcessBase,),
-                      {"__slots__": tuple(cls.locals_)})
+            # type() with the base ProcessBase makes a subclass of it
+            pc = cast("type[ProcessBase]", type(f"{cls.__name__}Process", (ProcessBase,),
+                                                {"__slots__": tuple(cls.locals_)}))
             cls._hv_proc_class = pc
-        return pc  # type: ignore[no-any-return]
+        return pc
 
     @classmethod
     def round_predicate(cls, index: int) -> Any:

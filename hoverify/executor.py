@@ -182,7 +182,7 @@ class Engine:
     def _init_proc(self, p: int, v: Any) -> tuple[Any, ...]:
         """Run ``init`` for process ``p`` with initial value ``v`` (inside the run context)."""
         model = self.model
-        init = model.init  # type: ignore[attr-defined]
+        init = model.init
         proc = self.procs[p]
         missing = _missing()
         for name, decl in zip(self.names, self.decls, strict=True):
@@ -200,7 +200,7 @@ class Engine:
             if not hasattr(proc, name):
                 raise ModelError(f"local '{name}' of {model.__name__} has no initial "
                                  f"value and init does not assign it",
-                                 file=_file_of(model.init))  # type: ignore[attr-defined]
+                                 file=_file_of(model.init))
         return self.snapshot(p)
 
     # ---- one process (the asyncio runtime's building blocks; same code as the rounds below) --
@@ -230,7 +230,7 @@ class Engine:
             msg = send(proc)
             if msg is not None:
                 _check_message(msg, self.n)
-            return msg  # type: ignore[no-any-return]
+            return msg
         except Exception as e:
             raise user_error(e, self.model, f"{rnd.__name__}.send of p{p} in round {r}",
                              send) from None

@@ -68,7 +68,7 @@ _ID_ATTRS = {"id", "from_", "senders"}
 
 
 def _functions(model: type[Algorithm]) -> Iterator[Any]:
-    yield model.init  # type: ignore[attr-defined]
+    yield model.init
     for rnd in model.rounds:
         yield rnd.send
         yield rnd.update

@@ -251,7 +251,8 @@ class CoordinatorHears(_CoordinatorPredicate):
         self.formula = f"|HO({self._who})| > {self.bound}"
 
     def holds(self, ho: HOSets, phase: int | None = None) -> bool:
-        return ho.graph().in_degree(self._coord(ho.n, phase)) > self.bound(ho.n)
+        heard: int = ho.graph().in_degree(self._coord(ho.n, phase))  # networkx is untyped
+        return heard > self.bound(ho.n)
 
     def holds_at(self, p: int, mask: int, n: int, phase: int | None = None) -> bool:
         return p != self._coord(n, phase) or mask.bit_count() > self.bound(n)
@@ -388,6 +389,8 @@ class SafelyHeardMoreThan(_CorruptionPredicate):
 
 class AllOf(HOPredicate):
     """The conjunction of several predicates."""
+
+    parts: tuple[HOPredicate, ...]
 
     def __init__(self, *parts: HOPredicate) -> None:
         flat: list[HOPredicate] = []

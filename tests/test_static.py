@@ -1,10 +1,12 @@
-"""Static checks: ruff on the project, strict mypy on the logic package."""
+"""Static checks: ruff on the project, strict mypy on the logic package and the proof engine."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +21,8 @@ def test_ruff_is_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_mypy_strict_on_logic() -> None:
-    done = _run("mypy", "logic")
+@pytest.mark.parametrize("target", ["logic", "hoverify/engine"])
+def test_mypy_strict(target: str) -> None:
+    # hoverify/engine is checked with the modules it imports (the DSL, the compiler, ...)
+    done = _run("mypy", target)
     assert done.returncode == 0, done.stdout + done.stderr

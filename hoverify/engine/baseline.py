@@ -42,8 +42,8 @@ def compare(root: Path, report: ModelReport) -> list[str]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         entries = {e["name"]: e for e in doc["vcs"]}
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        return [f"REGRESSION {report.model}: no readable baseline at {path} ({e}); record one "
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return [f"REGRESSION {report.model}: no readable baseline at {path} ({err}); record one "
                 f"with --record {root}"]
     now = {r.name: r for r in report.results}
     lines = []

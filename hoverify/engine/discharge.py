@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict
 
 from hoverify.compiler import CompiledModel
 from hoverify.engine.results import Counterexample, Status, VCResult
@@ -40,7 +40,8 @@ def _decide(vc: VC, backend: str, timeout: float) -> CheckResult:
 
 def _stats(res: CheckResult) -> dict[str, Any]:
     st = res.stats
-    out = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt") if k in st}
+    out: dict[str, Any] = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt")
+                           if k in st}
     return out
 
 
@@ -79,12 +80,27 @@ def _sampled(cm: CompiledModel, vc: VC, timeout: float) -> Counterexample | None
     return Counterexample(text, {**cti_json(cm, rep, None), "found_by": "random states"})
 
 
+class _Common(TypedDict):
+    """The fields of a :class:`VCResult` that do not depend on the verdict."""
+
+    name: str
+    kind: VCKind
+    backend: str
+    file: str
+    target: str
+    target_line: int | None
+    round_name: str | None
+    round_line: int | None
+    stats: dict[str, Any]
+
+
 def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float) -> VCResult:
     start = time.perf_counter()
     res = _decide(vc, backend, timeout)
-    base = dict(name=vc.name, kind=vc.kind, backend=backend, file=vc.file, target=vc.target,
-                target_line=vc.target_line, round_name=vc.round_name,
-                round_line=vc.round.line if vc.round is not None else None, stats=_stats(res))
+    base = _Common(name=vc.name, kind=vc.kind, backend=backend, file=vc.file, target=vc.target,
+                   target_line=vc.target_line, round_name=vc.round_name,
+                   round_line=vc.round.line if vc.round is not None else None,
+                   stats=_stats(res))
     if res.answer is Answer.UNSAT:
         return VCResult(status=Status.PROVED, seconds=time.perf_counter() - start, **base)
     if res.answer is Answer.UNKNOWN:

@@ -8,11 +8,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
 from hoverify.compiler import CompiledModel
 from hoverify.engine.results import ModelReport, Status, VCResult
 from hoverify.engine.vcgen import VC, generate
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkProcess
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,11 @@ def selected(vcs: list[VC], only: str | None) -> list[VC]:
 #: the address-space limit of the process that discharges one VC
 MEMORY_LIMIT = 8 << 30
 
+#: what the process checking one VC sends back: its result, or why there is none
+_Message = tuple[Literal["ok"], VCResult] | tuple[Literal["fail"], str]
 
-def _child(conn: Any, cm: CompiledModel, vc: VC, opts: Options) -> None:
+
+def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: Options) -> None:
     """Runs in a forked process: discharge ``vc`` and send the result (or the failure)."""
     import resource
 
@@ -82,11 +89,12 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple
     limit and a hard deadline (twice the timeout plus 10 s: the procedure enforces the timeout
     itself, this catches what it cannot). Yields results as they complete."""
     import multiprocessing
-    from multiprocessing.connection import wait
+    from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
     pending = list(range(len(vcs)))[::-1]
-    running: dict[Any, tuple[int, Any, Any, float]] = {}  # conn -> (index, process, _, start)
+    # conn -> (index, process, _, start)
+    running: dict[Connection[object, _Message], tuple[int, ForkProcess, None, float]] = {}
     hard = 2 * opts.timeout + 10.0
     try:
         while pending or running:
@@ -101,16 +109,18 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple
             next_deadline = min(st + hard for _, _, _, st in running.values())
             ready = wait(list(running), timeout=max(0.0, next_deadline - now))
             for conn in ready:
+                assert isinstance(conn, Connection)  # wait returns some of the pipes given
                 i, proc, _, st = running.pop(conn)
+                msg: _Message
                 try:
-                    tag, value = conn.recv()
+                    msg = conn.recv()
                 except (EOFError, OSError):
-                    tag, value = "fail", (f"the process checking this VC died "
-                                          f"(exit code {proc.exitcode}); out of memory?")
+                    msg = "fail", (f"the process checking this VC died "
+                                   f"(exit code {proc.exitcode}); out of memory?")
                 conn.close()
                 proc.join()
                 seconds = time.perf_counter() - st
-                yield i, value if tag == "ok" else _failed(vcs[i], opts, value, seconds)
+                yield i, msg[1] if msg[0] == "ok" else _failed(vcs[i], opts, msg[1], seconds)
             now = time.perf_counter()
             for conn, (i, proc, _, st) in list(running.items()):
                 if now - st > hard:

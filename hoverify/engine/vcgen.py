@@ -223,9 +223,9 @@ class VCGenerator:
             else:
                 vcs.append(VC(name, VCKind.PROPERTY, invs, prop, target, self.file, line))
         if cm.liveness is not None:
-            for goal in cm.liveness.goals:
-                if goal.steps:  # a goal without a proof chain is reported, not checked
-                    vcs.extend(self.liveness(goal))
+            for lgoal in cm.liveness.goals:
+                if lgoal.steps:  # a goal without a proof chain is reported, not checked
+                    vcs.extend(self.liveness(lgoal))
         return vcs
 
     def liveness(self, goal: LivenessGoal) -> list[VC]:
