@@ -415,3 +415,14 @@ def test_solvers_are_initialised_once_before_the_vc_processes_are_forked() -> No
     assert out.returncode == 0, out.stderr
     initialised, count = out.stdout.split()
     assert initialised == "True" and int(count) >= 1
+
+
+def test_default_jobs_is_one_per_usable_cpu_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --jobs, hoverify check runs one VC per CPU it may use, at most four (each VC's
+    process may take 8 GiB); the output is in VC order either way."""
+    from hoverify.commands import check as check_command
+
+    for cpus, expected in ((1, 1), (2, 2), (3, 3), (16, check_command.MAX_DEFAULT_JOBS)):
+        monkeypatch.setattr(check_command.os, "sched_getaffinity",
+                            lambda _pid, c=cpus: set(range(c)))
+        assert check_command.default_jobs() == expected

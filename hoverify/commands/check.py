@@ -15,12 +15,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
 from hoverify.cli import EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN
+
+#: the most VCs checked in parallel without ``--jobs`` (each VC's process may use up to 8 GiB)
+MAX_DEFAULT_JOBS = 4
+
+
+def default_jobs() -> int:
+    """VCs checked in parallel by default: one per CPU this process may run on, at most
+    :data:`MAX_DEFAULT_JOBS` (the output is in VC order whatever the number)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_JOBS, cpus))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,7 +45,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="SMT backend; portfolio: the first definitive answer of z3, cvc5, yices "
                         "wins; cross-check: all three must agree (default: z3)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per VC (default 30)")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="VCs checked in parallel")
+    p.add_argument("--jobs", "-j", type=int, default=default_jobs(),
+                   help=f"VCs checked in parallel (default: the CPUs this process may use, at "
+                        f"most {MAX_DEFAULT_JOBS})")
     p.add_argument("--only", metavar="PATTERN",
                    help="only VCs (or goals) whose name matches PATTERN (glob or substring)")
     kinds = p.add_mutually_exclusive_group()
