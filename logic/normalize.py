@@ -14,6 +14,10 @@ Desugaring makes membership and set relations uniform:
 * ``A = B`` on sets becomes ``|(A \\ B) u (B \\ A)| = 0`` and ``A subset B`` becomes
   ``|A \\ B| = 0``: the Venn-region encoding then decides them with the other cardinalities;
 * ``->``, ``<->``, Boolean ``=`` and Boolean ``if-then-else`` become ``and``/``or``/``not``.
+
+Two equivalences then drop clause variables: destructive equality resolution
+(``forall p. p != t or C(p)`` is ``C(t)``) and guard elimination (``forall q. q notin S or C`` is
+``|S| = 0 or C`` when only the guard mentions ``q``).
 """
 
 from __future__ import annotations
@@ -421,6 +425,7 @@ def prepare(formula: Term, origin: str = "", scope: tuple[Term, ...] = ()) -> li
         if matrix is TRUE or _tautology(matrix):
             continue
         vs, matrix = eliminate_disequalities(vs, matrix)
+        vs, matrix = eliminate_guards(vs, matrix)
         fv = free_vars(matrix)
         vs = tuple(v for v in vs if v in fv)
         clauses.append(Clause(vs, matrix, origin))
@@ -490,6 +495,33 @@ def eliminate_disequalities(vs: tuple[Term, ...], matrix: Term) -> tuple[tuple[T
                 vs = tuple(v for v in vs if v is not x)
                 break
         else:
+            break
+    return vs, matrix
+
+
+def eliminate_guards(vs: tuple[Term, ...], matrix: Term) -> tuple[tuple[Term, ...], Term]:
+    """``forall q. q notin S or C`` is ``|S| = 0 or C`` (``S`` and ``C`` not mentioning ``q``;
+    several guards ``q notin S1 or q notin S2`` stand for ``S1 inter S2``). An equivalence: a
+    clause such as ``forall p, q. q notin HO(p) or w(p) in HO(p)`` (a mailbox's witness is in it
+    when it is not empty) then needs one instance per process, not one per pair."""
+    changed = True
+    while changed and matrix.op is Op.OR:
+        changed = False
+        disjuncts = _disjuncts(matrix)
+        for x in vs:
+            if x.sort is not PROC:
+                continue
+            guards = [d for d in disjuncts if d.op is Op.NOT and d.args[0].op is Op.MEMBER
+                      and d.args[0].args[0] is x and x not in free_vars(d.args[0].args[1])]
+            rest = [d for d in disjuncts if not any(d is g for g in guards)]
+            if not guards or not rest or any(x in free_vars(d) for d in rest):
+                continue
+            region = guards[0].args[0].args[1]
+            for g in guards[1:]:
+                region = Inter(region, g.args[0].args[1])
+            matrix = Or(Eq(Card(region), IntConst(0)), *rest)
+            vs = tuple(v for v in vs if v is not x)
+            changed = True
             break
     return vs, matrix
 

@@ -14,7 +14,9 @@ The pipeline (DESIGN.md, "The logic and the decision procedure"):
    (:mod:`logic.venn`): region counts summing to ``n``, every cardinality the sum of its regions,
    and a witness process per region that may be non-empty. The witnesses are the ground terms of
    the next round. The last layer covers every set atom; instances on its witnesses that would
-   need new set atoms or cardinalities are dropped (and logged), which only weakens the result;
+   need new set atoms or cardinalities are dropped (and logged), which only weakens the result.
+   With triggers, ``TRIGGERED_ROUNDS`` more rounds then instantiate the one-variable clauses with
+   the deeper terms the final round made (E-matching's reach along a chain of Skolem witnesses);
 5. the ground instances and the layers are translated to a pysmt formula over an uninterpreted
    sort ``Proc``, uninterpreted value sorts (``Int`` for ordered ones) and integer arithmetic.
 
@@ -61,6 +63,11 @@ MAX_LAYER_MEMBERSHIPS = 400_000  # beyond this, building a layer takes minutes
 FAMILY_ATOMS = 6    # the largest family of set atoms decomposed exactly on the side (64 regions)
 MAX_FAMILIES = 48
 MAX_LAYER_ATOMS = 64  # beyond this a layer's constraints grow too large to be worth building
+#: rounds after the final one that instantiate only *triggered* clauses (one variable, a process
+#: seen at one of its trigger positions) with the deeper terms the final round made, as E-matching
+#: would: a chain of Skolem witnesses (x'(i) = vote(w(i)), vote(w(i)) = init(x)(j(w(i)))) reaches
+#: the goal's clause without instantiating every clause with every deep term
+TRIGGERED_ROUNDS = 2
 UNUSABLE = 1 << 30  # the generation of terms too deeply nested to instantiate with
 
 
@@ -401,7 +408,12 @@ class Reducer:
             if sort.is_set:
                 self.set_atoms.append(some)
 
-    def instantiate_round(self, g: int) -> int:
+    def _triggered(self, clause: Clause) -> bool:
+        """Whether ``clause`` has one variable, a process with trigger positions."""
+        return (len(clause.vars) == 1 and clause.vars[0].sort is PROC
+                and bool(self.triggers(clause, clause.vars[0])))
+
+    def instantiate_round(self, g: int, triggered_only: bool = False) -> int:
         self._round = g
         added = 0
         changed = True
@@ -410,6 +422,8 @@ class Reducer:
             starved: list[Term] = []
             for idx in range(len(self.clauses)):
                 clause = self.clauses[idx]
+                if triggered_only and not self._triggered(clause):
+                    continue
                 pools = [self._candidates_for(clause, v, g) for v in clause.vars]
                 if any(not p for p in pools):
                     starved.extend(v for v, p in zip(clause.vars, pools, strict=True)
@@ -657,6 +671,10 @@ class Reducer:
                 break
         self._final = True
         self.instantiate_round(self.depth + 1)
+        if self.use_triggers:
+            for more in range(TRIGGERED_ROUNDS):
+                if not self.instantiate_round(self.depth + 2 + more, triggered_only=True):
+                    break
         self._settle_layers()
         base = [self.translate(f) for f, _ in self.ground]
         base.append(self.mgr.GE(self.n, self.mgr.Int(1)))

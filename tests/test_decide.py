@@ -218,6 +218,47 @@ def test_a_process_disequality_is_resolved_away() -> None:
         is Answer.UNSAT
 
 
+def test_a_variable_only_in_guards_becomes_an_emptiness_test() -> None:
+    """``forall p, q. q notin HO(p) or w(p) in HO(p)`` is ``forall p. |HO(p)| = 0 or w(p) in
+    HO(p)`` (an equivalence): one instance per process rather than one per pair."""
+    from logic import Forall, Or
+    from logic.normalize import prepare
+
+    ho = FunctionSymbol("HO", (PROC,), SET_PROC)
+    w = FunctionSymbol("w", (PROC,), PROC)
+    q = Var("q", PROC)
+    (only,) = prepare(Forall((P, q), Or(Not(Member(q, App(ho, P))),
+                                        Member(App(w, P), App(ho, P)))))
+    (p,) = only.vars  # renamed apart
+    assert str(only.matrix) == f"|HO({p})| = 0 or w({p}) in HO({p})"
+    # two guards on one variable stand for the intersection
+    (both,) = prepare(Forall(q, Or(Not(Member(q, S)), Not(Member(q, App(ho, P))),
+                                   Eq(App(X, P), V))))
+    assert both.is_ground and str(both.matrix) == "|S inter HO(p)| = 0 or x(p) = v"
+    # a variable used elsewhere too is kept
+    (kept,) = prepare(Forall(q, Or(Not(Member(q, S)), Eq(App(X, q), V))))
+    assert len(kept.vars) == 1
+
+
+def test_deeper_terms_reach_single_variable_clauses_after_the_final_round() -> None:
+    """A chain of Skolem witnesses two deep (``y(c) = z(w(c))``, ``z(w(c)) = u(j(w(c)))``) meets
+    the goal's clause in the triggered rounds after the final one, at depth 0."""
+    from logic import Forall
+    from logic.reduce import TRIGGERED_ROUNDS
+
+    assert TRIGGERED_ROUNDS >= 1
+    y, z, u = (FunctionSymbol(nm, (PROC,), VAL) for nm in ("y", "z", "u"))
+    c, j = Var("c", PROC), Var("j", PROC)
+    k = Var("k", PROC)
+    # every y is some z, every z is some u; y(c) is no u
+    f = And(Forall(P, Exists(k, Eq(App(y, P), App(z, k)))),
+            Forall(P, Exists(j, Eq(App(z, P), App(u, j)))),
+            Forall(I, Not(Eq(App(y, c), App(u, I)))))
+    assert check(f, depth=0, triggers=True).answer is Answer.UNSAT
+    red = reduce_formula(f, depth=0, triggers=True)
+    assert any(i.generation > 1 for i in red.instances)
+
+
 def test_a_membership_is_a_trigger_but_not_one_made_by_a_set_definition() -> None:
     """``forall q. q in HO(p) -> phi(q)`` is instantiated with the processes seen as members of an
     HO set (``k in HO(p)``), as E-matching would (the definitions of set atoms, which put every
