@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 from logic.normalize import is_skolem
 from logic.sorts import BOOL, INT, PROC, FunctionSymbol, Sort, SortKind
 from logic.structure import Structure, Value
-from logic.terms import Op, Term, free_vars, subterms
+from logic.terms import App, Op, Term, free_vars, subterms
 
 if TYPE_CHECKING:
     from logic.reduce import Reduction
+    from logic.venn import Layer
 
 FNode = Any
 
@@ -110,8 +111,11 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
             keys = tuple(k for k, _ in combo)
             args = [t for _, t in combo]
             if f.codomain.is_set:
+                atom = App(f) if not args else None
                 for e, t in enumerate(elements):
-                    plan.ask(("mem", f, keys, e), _set_membership(red, f, args, t))
+                    query = _set_membership(red, f, args, t)
+                    plan.ask(("mem", f, keys, e),
+                             query if atom is None else _member(red, layer, atom, e, query))
                 continue
             app = m.Function(red.function(f), args) if args else red.function(f)
             if f.codomain is PROC:
@@ -122,7 +126,7 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
     for c in consts:
         if c.sort.is_set:
             for e, el in enumerate(elements):
-                plan.ask(("cmem", c, e), red.membership(c, el))
+                plan.ask(("cmem", c, e), _member(red, layer, c, e, red.membership(c, el)))
         elif c.sort is PROC:
             t = red.translate(c)
             for e, el in enumerate(elements):
@@ -134,6 +138,15 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
             for j in range(i):
                 plan.ask(("veq", uniq[j], uniq[i]), m.Equals(uniq[j], uniq[i]))
     return plan
+
+
+def _member(red: Any, layer: Layer, atom: Term, e: int, query: FNode) -> FNode:
+    """What says whether element ``e`` is in the set atom ``atom``: ``query`` (its membership),
+    or, for a witness of a reduction without witness links, the bit of the witness's region."""
+    j = e - len(layer.named)
+    if red.witness_links or j < 0:
+        return query
+    return layer.bits[j][layer.atoms.index(atom)]
 
 
 def _set_membership(red: Any, f: FunctionSymbol, args: Sequence[FNode], elem: FNode) -> FNode:

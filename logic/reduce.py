@@ -174,6 +174,8 @@ class Reducer:
         self._card_index: dict[Term, int] = {}
         self.comprehensions: dict[Term, FunctionSymbol] = {}
         self.layers: list[Layer] = []
+        # whether the layers' witness links are part of the reduction (see needs_witness_links)
+        self.witness_links = True
         # whether the reduction has uninterpreted functions or sorts (its logic: QF_UFLIA, else
         # QF_LIA); every symbol of the reduction is made by `symbol`, which sets it
         self.uninterpreted = False
@@ -590,6 +592,20 @@ class Reducer:
         self.stats.layers.append(layer.describe())
         return layer
 
+    def needs_witness_links(self) -> bool:
+        """Whether the layers' witnesses stand for processes of the formula: there is a process
+        term besides them, or a clause over processes (instantiated with them).
+
+        Otherwise (a formula over set constants and cardinalities only) a witness is nothing but
+        its region's representative: the constraints giving it the region's memberships are
+        left out, a model's memberships are read from the region bits (:mod:`logic.decode`),
+        and the solver searches the bits alone (Boolean and linear integer constraints), without
+        the lexicographic order of the regions (see ``Layer.lex_order``)."""
+        witnesses = {w for layer in self.layers for w in layer.witnesses}
+        if any(t not in witnesses for t in self.terms_by_sort.get(PROC, ())):
+            return True
+        return any(v.sort is PROC for c in self.clauses for v in c.vars)
+
     # ---- the whole reduction ---------------------------------------------------------------
     def local_families(self) -> list[FNode]:
         """Exact decompositions of small families of set atoms that occur together.
@@ -678,7 +694,11 @@ class Reducer:
         self._settle_layers()
         base = [self.translate(f) for f, _ in self.ground]
         base.append(self.mgr.GE(self.n, self.mgr.Int(1)))
+        self.witness_links = self.needs_witness_links()
         layers = [c for layer in self.layers for c in layer.constraints]
+        if self.witness_links:
+            layers.extend(c for layer in self.layers for c in layer.witness_links)
+            layers.extend(c for layer in self.layers for c in layer.lex_order)
         extra = self.local_families()
         extra.extend(self.side)
         st = self.stats

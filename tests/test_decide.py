@@ -259,6 +259,31 @@ def test_deeper_terms_reach_single_variable_clauses_after_the_final_round() -> N
     assert any(i.generation > 1 for i in red.instances)
 
 
+def test_set_constants_alone_need_no_witness_links() -> None:
+    """A formula over set constants and cardinalities has no process for a Venn witness to stand
+    for: its reduction leaves out the witnesses' memberships and the regions' lexicographic order,
+    and a model's memberships come from the region bits (and still validate)."""
+    from logic import Union_
+
+    sets = [Var(f"A{i}", SET_PROC) for i in range(8)]
+    pure = And(*(Ge(Card(s), IntConst(2)) for s in sets),
+               Le(Card(Union_(sets[0], sets[1])), IntConst(3)), Le(N, IntConst(9)))
+    red = reduce_formula(pure, encoding="sparse")
+    assert not red.reducer.witness_links
+    layer = red.final_layer
+    assert layer.witness_links and layer.lex_order  # built, but left out of the formula
+    assert "\u220b" not in red.smtlib()  # no membership predicate
+    res = check(pure, encoding="sparse")
+    assert res.answer is Answer.SAT and res.model is not None
+    model = res.model.structure
+    assert all(len(model.constants[f"A{i}"]) >= 2 for i in range(8))
+    # a process term makes the witnesses processes of the formula: links and order are kept
+    with_process = And(pure, Member(P, sets[0]))
+    red2 = reduce_formula(with_process, encoding="sparse")
+    assert red2.reducer.witness_links and "\u220b" in red2.smtlib()
+    assert check(with_process, encoding="sparse").answer is Answer.SAT
+
+
 def test_a_membership_is_a_trigger_but_not_one_made_by_a_set_definition() -> None:
     """``forall q. q in HO(p) -> phi(q)`` is instantiated with the processes seen as members of an
     HO set (``k in HO(p)``), as E-matching would (the definitions of set atoms, which put every
