@@ -17,8 +17,10 @@ rarely decode (a named process need not be any region's witness).
 Two encodings:
 
 * **full**: one region per bit vector (``2^k`` regions, constant bits). Exact, exponential.
-* **sparse**: ``N`` generic regions with Boolean bit variables, strictly decreasing in
-  lexicographic order (symmetry breaking). Sound because of the sparse-solution theorem for
+* **sparse**: ``N`` generic regions with Boolean bit variables, the non-empty ones first and
+  strictly decreasing in lexicographic order (symmetry breaking; the order is left out, with the
+  witnesses' memberships, when the witnesses stand for no process of the formula, see
+  ``Reducer.needs_witness_links``). Sound because of the sparse-solution theorem for
   integer cones (Eisenbrand & Shmonin 2006; used for BAPA by Kuncak & Rinard, CADE'07): if the
   region counts of a model solve the layer's linear system of ``d`` quantities (``n`` and the
   layer's cardinalities), then counts supported on at most ``N(d) = max{N : 2^N <= (N+1)^d}`` of
