@@ -144,8 +144,8 @@ def _member(red: Any, layer: Layer, atom: Term, e: int, query: FNode) -> FNode:
     """What says whether element ``e`` is in the set atom ``atom``: ``query`` (its membership),
     or, for a witness of a reduction without witness links, the bit of the witness's region."""
     j = e - len(layer.named)
-    if red.witness_links or j < 0:
-        return query
+    if red.witness_links or j < 0 or atom not in layer.atoms:
+        return query  # (a set the layer does not decompose constrains nothing: any value does)
     return layer.bits[j][layer.atoms.index(atom)]
 
 
