@@ -252,6 +252,9 @@ def concrete(v: Any) -> Any:
 
 def coord(ph: Any) -> Exact:
     """The rotating coordinator of phase ``ph``: ``ph mod n``."""
+    # (called for every message of a coordinated round: the run constants are read directly)
+    if type(ph) is RunConstant:
+        ph = ph.value()
     return Exact(int(ph) % int(n.value()))
 
 
