@@ -90,6 +90,7 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
                 plan.ask(("bit", j, i), b)
     plan.ask(("n",), red.n)
     elements = [*named, *layer.witness_smt]
+    atom_index = {a: i for i, a in enumerate(layer.atoms)}
     funcs, consts = _interpreted_symbols(reduction.formula)
     for f in funcs:
         arg_pools: list[list[tuple[Any, FNode]]] = []
@@ -113,9 +114,9 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
             if f.codomain.is_set:
                 atom = App(f) if not args else None
                 for e, t in enumerate(elements):
-                    query = _set_membership(red, f, args, t)
+                    bit = None if atom is None else _region_bit(red, layer, atom_index, atom, e)
                     plan.ask(("mem", f, keys, e),
-                             query if atom is None else _member(red, layer, atom, e, query))
+                             _set_membership(red, f, args, t) if bit is None else bit)
                 continue
             app = m.Function(red.function(f), args) if args else red.function(f)
             if f.codomain is PROC:
@@ -126,7 +127,8 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
     for c in consts:
         if c.sort.is_set:
             for e, el in enumerate(elements):
-                plan.ask(("cmem", c, e), _member(red, layer, c, e, red.membership(c, el)))
+                bit = _region_bit(red, layer, atom_index, c, e)
+                plan.ask(("cmem", c, e), red.membership(c, el) if bit is None else bit)
         elif c.sort is PROC:
             t = red.translate(c)
             for e, el in enumerate(elements):
@@ -140,13 +142,15 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
     return plan
 
 
-def _member(red: Any, layer: Layer, atom: Term, e: int, query: FNode) -> FNode:
-    """What says whether element ``e`` is in the set atom ``atom``: ``query`` (its membership),
-    or, for a witness of a reduction without witness links, the bit of the witness's region."""
+def _region_bit(red: Any, layer: Layer, atom_index: dict[Term, int], atom: Term,
+                e: int) -> FNode | None:
+    """For a witness ``e`` of a reduction without witness links, the region bit that says
+    whether it is in the set atom ``atom`` (else None: its membership is read)."""
     j = e - len(layer.named)
-    if red.witness_links or j < 0 or atom not in layer.atoms:
-        return query  # (a set the layer does not decompose constrains nothing: any value does)
-    return layer.bits[j][layer.atoms.index(atom)]
+    i = atom_index.get(atom)
+    if red.witness_links or j < 0 or i is None:
+        return None  # (a set the layer does not decompose constrains nothing: any value does)
+    return layer.bits[j][i]
 
 
 def _set_membership(red: Any, f: FunctionSymbol, args: Sequence[FNode], elem: FNode) -> FNode:

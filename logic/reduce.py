@@ -179,11 +179,15 @@ class Reducer:
         # whether the reduction has uninterpreted functions or sorts (its logic: QF_UFLIA, else
         # QF_LIA); every symbol of the reduction is made by `symbol`, which sets it
         self.uninterpreted = False
+        # the same for the symbols of the layers' witnesses and their links alone, which are
+        # part of the reduction only with the links (`layer_internal` while they are made)
+        self.layer_uninterpreted = False
+        self.layer_internal = False
         self.side: list[FNode] = []
         self.stats = ReductionStats()
         self._final = False
         self._types: dict[Sort, Any] = {}
-        self._symbols: dict[tuple[str, Any], FNode] = {}
+        self._symbols: dict[tuple[str, Any], tuple[FNode, bool]] = {}
         self._fresh = itertools.count()
         self._tr_memo: dict[Term, FNode] = {}
         self._pattern_memo: dict[Clause, tuple[Term, ...]] = {}
@@ -732,14 +736,19 @@ class Reducer:
 
     def symbol(self, name: str, ptype: Any) -> FNode:
         key = (name, ptype)
-        sym = self._symbols.get(key)
-        if sym is None:
-            if not (ptype.is_bool_type() or ptype.is_int_type()):
-                self.uninterpreted = True  # a function or a symbol of an uninterpreted sort
+        hit = self._symbols.get(key)
+        if hit is None:
+            # a function or a symbol of an uninterpreted sort?
+            uf = not (ptype.is_bool_type() or ptype.is_int_type())
             sym = self.mgr.Symbol(f"{name}:{ptype}" if not name.startswith("@") else name[1:],
                                   ptype)
-            self._symbols[key] = sym
-        return sym
+            hit = self._symbols[key] = (sym, uf)
+        if hit[1]:
+            if self.layer_internal:
+                self.layer_uninterpreted = True
+            else:
+                self.uninterpreted = True
+        return hit[0]
 
     def _fresh_int(self, base: str) -> FNode:
         return self.symbol(f"@{base}!{next(self._fresh)}:Int", self._type(INT))
@@ -987,7 +996,9 @@ class Reduction:
     def logic(self) -> str:
         """The SMT logic of the reduction (and of any formula over its symbols): quantifier-free
         linear integer arithmetic, with uninterpreted functions and sorts if it has any."""
-        return "QF_UFLIA" if self.reducer.uninterpreted else "QF_LIA"
+        red = self.reducer
+        uf = red.uninterpreted or (red.witness_links and red.layer_uninterpreted)
+        return "QF_UFLIA" if uf else "QF_LIA"
 
 
 def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",

@@ -161,7 +161,11 @@ def build_layer(red: Reducer, index: int, label: str, plan: LayerPlan, atoms: li
     m = red.mgr
     k = len(atoms)
     named_smt = [red.translate(t) for t in named]
-    witness_smt = [red.translate(w) for w in witnesses]
+    red.layer_internal = True  # the witnesses and their links (see Reducer.layer_uninterpreted)
+    try:
+        witness_smt = [red.translate(w) for w in witnesses]
+    finally:
+        red.layer_internal = False
     counts = [red.symbol(f"@l!{label}!{j}", PINT) for j in range(plan.regions)]
     if plan.encoding == "full":
         bits = [[m.Bool(bool((j >> (k - 1 - i)) & 1)) for i in range(k)]
@@ -181,11 +185,15 @@ def build_layer(red: Reducer, index: int, label: str, plan: LayerPlan, atoms: li
     cs.append(m.Equals(red.n, m.Plus(total) if total else zero))
     atom_index = {a: i for i, a in enumerate(atoms)}
     # witnesses: a non-empty region has a process with its memberships, distinct from the named
-    for j, w in enumerate(witness_smt):
-        red.check_deadline()
-        facts = [m.Iff(red.membership(a, w), bits[j][i]) for i, a in enumerate(atoms)]
-        facts.extend(m.Not(m.Equals(w, t)) for t in named_smt)
-        layer.witness_links.append(m.Implies(m.GE(counts[j], one), m.And(facts)))
+    red.layer_internal = True
+    try:
+        for j, w in enumerate(witness_smt):
+            red.check_deadline()
+            facts = [m.Iff(red.membership(a, w), bits[j][i]) for i, a in enumerate(atoms)]
+            facts.extend(m.Not(m.Equals(w, t)) for t in named_smt)
+            layer.witness_links.append(m.Implies(m.GE(counts[j], one), m.And(facts)))
+    finally:
+        red.layer_internal = False
     # anchors: processes counted in no class of their own, but their region is not empty
     for t in anchors:
         red.check_deadline()
