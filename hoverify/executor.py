@@ -43,6 +43,7 @@ from hoverify.dsl import (
     Algorithm,
     Broadcast,
     Exact,
+    Proc,
     RunConstant,
     SendTo,
     check_payload,
@@ -127,10 +128,19 @@ class Engine:
         self.properties = tuple(model.properties)
         self.faults = model.faults()
         self.full = (1 << n) - 1
+        self._n = Exact(n)
+        missing = _missing()
+        self._initial = tuple((k, d.initial) for k, d in zip(self.names, self.decls)
+                              if d.initial is not missing)
+        self._no_initial = tuple(k for k, d in zip(self.names, self.decls)
+                                 if d.initial is missing)
+        # per local, the value types its declaration accepts whatever the value (``snapshot``
+        # checks the others one by one)
+        self._plain = tuple(_plain_types(d) for d in self.decls)
 
     # ---- context -------------------------------------------------------------------------
     def enter(self, r: int, chooser: Chooser | None) -> None:
-        CTX.n = Exact(self.n)
+        CTX.n = self._n
         CTX.r = Exact(r)
         CTX.phase = Exact(r // self.k)
         CTX.chooser = chooser
@@ -153,6 +163,8 @@ class Engine:
     def snapshot(self, p: int) -> tuple[Any, ...]:
         proc = self.procs[p]
         row = self.getter(proc)
+        if all(map(operator.contains, self._plain, map(type, row))):
+            return row  # every value's type is one its local accepts whatever the value
         n = self.n
         for i, decl in enumerate(self.decls):
             v = row[i]
@@ -184,23 +196,25 @@ class Engine:
         model = self.model
         init = model.init
         proc = self.procs[p]
-        missing = _missing()
-        for name, decl in zip(self.names, self.decls, strict=True):
+        for name in self._no_initial:
             try:
                 delattr(proc, name)
             except AttributeError:
                 pass
-            if decl.initial is not missing:
-                setattr(proc, name, decl.initial)
+        for name, value in self._initial:
+            setattr(proc, name, value)
         try:
             init(proc, Exact(v) if type(v) is int else v)
         except Exception as e:
             raise user_error(e, model, f"init of p{p}", init) from None
-        for name in self.names:
-            if not hasattr(proc, name):
-                raise ModelError(f"local '{name}' of {model.__name__} has no initial "
-                                 f"value and init does not assign it",
-                                 file=_file_of(model.init))
+        try:
+            self.getter(proc)
+        except AttributeError:
+            for name in self.names:
+                if not hasattr(proc, name):
+                    raise ModelError(f"local '{name}' of {model.__name__} has no initial "
+                                     f"value and init does not assign it",
+                                     file=_file_of(model.init)) from None
         return self.snapshot(p)
 
     # ---- one process (the asyncio runtime's building blocks; same code as the rounds below) --
@@ -214,6 +228,14 @@ class Engine:
 
     def _load_row(self, p: int, row: Sequence[Any]) -> Any:
         proc = self.procs[p]
+        if len(row) == len(self.names):
+            try:
+                if all(map(operator.is_, self.getter(proc), row)):
+                    # it holds these very values already (the row it was last loaded with or
+                    # snapshot to, unchanged since): loading would set each one to itself
+                    return proc
+            except AttributeError:  # a local not assigned yet
+                pass
         for name, v in zip(self.names, row, strict=True):
             setattr(proc, name, Exact(v) if type(v) is int else v)
         return proc
@@ -430,6 +452,25 @@ def _check_message(msg: Any, n: int) -> None:
                          f"values")
     if t is SendTo and not 0 <= msg.dest < n:
         raise ModelError(f"send_to({msg.dest}, ...): no process {msg.dest} (n = {n})")
+
+
+def _plain_types(decl: Any) -> frozenset[type]:
+    """The types ``t`` such that ``decl.accepts(v, n)`` for every ``v`` of type exactly ``t``
+    (so that :meth:`Engine.snapshot` skips the call for them); a ``Proc`` local has none, as its
+    values are checked against ``n``."""
+    types: set[type] = {type(None)} if decl.optional else set()
+    if decl.base is bool:
+        types.add(bool)
+    elif decl.base is not Proc:  # int or a value type: any int but a bool
+        types.update((int, Exact))
+    return frozenset(t for t in types if _accepts_all(decl, t))
+
+
+def _accepts_all(decl: Any, t: type) -> bool:
+    """A check of ``_plain_types`` against ``accepts`` on sample values of type ``t``."""
+    samples = {type(None): (None,), bool: (False, True), int: (-1, 0, 7),
+               Exact: (Exact(-1), Exact(0), Exact(7))}[t]
+    return all(decl.accepts(v, 8) for v in samples)
 
 
 def _missing() -> Any:

@@ -10,7 +10,7 @@ import pytest
 
 from hoverify import Algorithm, Local, ModelError, Round, broadcast, n
 from hoverify.dsl import CTX, Exact, coord
-from hoverify.executor import run
+from hoverify.executor import engine, run
 from hoverify.loader import load_model
 from hoverify.mailbox import Mailbox
 
@@ -230,6 +230,8 @@ class M(Algorithm):
     ("broadcast(p.x)", "p.y = 1", "'y' is not a local", 17),
     ("broadcast(p.x)", "p.x = n / 2", "expected a value of type int", 16),
     ("broadcast(p.x)", "p.x = 0.5", "expected a value of type int", 16),
+    ("broadcast(p.x)", "p.x = True", "expected a value of type int", 16),
+    ("broadcast(p.x)", "p.decided = 1", "expected a value of type bool", 16),
     ("broadcast(p.x)", "p.x = mbox.min_most_often() + undefined_name", "NameError", 17),
     ("p.x", "pass", "send returned", 13),
     ("broadcast([p.x])", "pass", "payload", 13),
@@ -241,6 +243,24 @@ def test_runtime_model_errors(tmp_path, send, update, match, line):
         run(m, 3, 2, inputs=[0, 1, 2])
     if line is not None:
         assert e.value.line == line
+
+
+def test_a_round_starts_from_its_pre_state_even_if_send_changed_the_process(tmp_path):
+    """``send`` may not change the state: ``update`` (lockstep, and one process at a time as the
+    runtime runs it) starts from the pre-state, not from what ``send`` assigned."""
+    m = load_model(_write(tmp_path, MODEL.format(
+        send="broadcast(setattr(p, 'x', p.x + 100) or p.x)",
+        update="p.decide(p.x)")))
+    trace = run(m, 2, 1, inputs=[3, 4])
+    assert [row[m.local_names().index("decision")] for row in trace.final.locals] == [3, 4]
+    eng = engine(m, 2)
+    row = eng.init_one(0, 3)
+    msg = eng.send_one(0, 0, row, None)
+    assert msg is not None and msg.payload == 103
+    after = eng.update_from(0, 0, row, Mailbox.of({0: 103}), None)
+    assert after[m.local_names().index("decision")] == 3
+    # the same row again: the process holds it already (no reload), same result
+    assert eng.update_from(0, 0, row, Mailbox.of({0: 103}), None) == after
 
 
 def test_unknown_property(tmp_path):
