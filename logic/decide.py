@@ -35,12 +35,15 @@ SMALL_MODEL_SECONDS = 2.0
 #: try the reduction without them first (``Reduction.relaxation``): an unsat core among a few sets
 #: then costs no search over the bits, and the extra query is small when it finds none
 RELAXATION_FIRST_BITS = 1_000
+#: the default bound on the quantifier instances of one reduction
+MAX_INSTANCES = 200_000
 
 
 def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
           depth: int | None = None, timeout: float = DEFAULT_TIMEOUT,
           isolate: bool = True, small_model: bool = False,
-          triggers: bool | None = None) -> CheckResult:
+          triggers: bool | None = None, max_instances: int = MAX_INSTANCES,
+          attempts: tuple[Attempt, ...] | None = None) -> CheckResult:
     """Decide the satisfiability of ``formula`` (free variables are constants).
 
     A sat answer's model has at most 64 processes when the solver allows it (so that it can be
@@ -51,15 +54,20 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     triggers (few instances: most unsat answers) and, if its candidate model does not validate,
     the full one. Every attempt is sound on its own: unsat of any set of instances is unsat of the
     formula, and a sat answer is always validated.
+
+    ``max_instances`` bounds the quantifier instances of each reduction (one that needs more is
+    not tried: unknown with that reason). ``attempts`` replaces the default sequence of
+    reductions (:data:`ATTEMPTS`; a ``depth`` given is ignored then).
     """
     start = time.perf_counter()
     if triggers is not None:
         return _attempt(formula, backend, encoding, depth, timeout, isolate, small_model,
-                        triggers)
+                        triggers, max_instances=max_instances)
     # iterative deepening: cheap reductions first (each one is sound on its own); a depth given
     # by the caller is tried with triggers, then with every instance
-    attempts = ATTEMPTS if depth is None else (Attempt(depth, anchored=True), Attempt(depth),
-                                                Attempt(depth, triggers=False))
+    if attempts is None:
+        attempts = ATTEMPTS if depth is None else (
+            Attempt(depth, anchored=True), Attempt(depth), Attempt(depth, triggers=False))
     best: CheckResult | None = None
     tried: list[str] = []  # what each attempt came to, for the final unknown's reason
     model_found: CheckResult | None = None
@@ -71,7 +79,8 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
             break
         try:
             res = _attempt(formula, backend, encoding, at.depth, remaining, isolate, small_model,
-                           at.triggers, at.witness_terms, at.anchored, at.member_triggers)
+                           at.triggers, at.witness_terms, at.anchored, at.member_triggers,
+                           max_instances)
         except UnsupportedError as e:
             tried.append(f"{label}: {e}")
             if best is None:
@@ -144,7 +153,7 @@ def _unknown(backend: str, start: float, reason: str) -> CheckResult:
 def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, timeout: float,
              isolate: bool, small_model: bool, triggers: bool,
              witness_terms: bool = True, anchored: bool = False,
-             member_triggers: bool = False) -> CheckResult:
+             member_triggers: bool = False, max_instances: int = MAX_INSTANCES) -> CheckResult:
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, QueryPlan, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
@@ -153,7 +162,7 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
     reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
                                encoding=encoding, triggers=triggers, deadline=start + timeout,
                                witness_terms=witness_terms, anchored=anchored,
-                               member_triggers=member_triggers)
+                               member_triggers=member_triggers, max_instances=max_instances)
     reduce_seconds = time.perf_counter() - start
     stats = dict(reduction.stats)
     stats["reduce_seconds"] = reduce_seconds

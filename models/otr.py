@@ -13,7 +13,11 @@ in which ``∃S. ∀p. HO(p) = S ∧ |S| > 2n/3`` (the first makes every ``x`` e
 
 Safety properties: agreement, validity, irrevocability (integrity).
 
-Invariants (the seed paper's agreement invariant, and validity's): see ``invariants``.
+Invariants (the seed paper's agreement invariant, and validity's): see ``invariants``. The
+consecution of the paper's invariant is decomposed into round lemmas (``round_lemmas``), the steps
+of its textbook proof: a process that decides has seen a ``2n/3`` quorum of its value; a process
+that hears more than ``2n/3`` adopts the value of any ``2n/3`` quorum; so such a quorum survives
+the round, and every new decision is its value.
 """
 
 from hoverify import Algorithm, HeardMoreThan, Local, Round, Uniform, broadcast, n
@@ -44,6 +48,22 @@ class OneThirdRule(Algorithm):
         "irrevocability":
             "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
     }
+    # each lemma is proved from the round (and the lemmas before it); the invariants' VCs over
+    # the round are first tried from the lemmas instead of the round's relation
+    round_lemmas = {"Exchange": [
+        # a decision is never revised
+        "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
+        # a process that hears more than 2n/3 adopts the value of a quorum of more than 2n/3
+        "forall i, v. |HO(i)| > 2*n/3 and |{j | old(x)(j) = v}| > 2*n/3 -> x(i) = v",
+        # so such a quorum survives the round
+        "forall v. |{j | old(x)(j) = v}| > 2*n/3 -> |{j | x(j) = v}| > 2*n/3",
+        # and a process that decides in this round decides its value
+        "forall i, v. |{j | old(x)(j) = v}| > 2*n/3 and decided(i) and not old(decided)(i)"
+        " -> decision(i) = v",
+        # a process that decides in this round saw a quorum of more than 2n/3 for its value
+        "forall i. decided(i) and not old(decided)(i)"
+        " -> |{j | old(x)(j) = decision(i)}| > 2*n/3",
+    ]}
     invariants = [
         "(forall i. not decided(i)) or exists v. |{i | x(i) = v}| > 2*n/3"
         " and (forall i. decided(i) -> decision(i) = v)",

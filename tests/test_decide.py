@@ -119,6 +119,22 @@ def test_unknown_backend_is_an_error() -> None:
         check(Eq(N, IntConst(1)), backend="no-such-solver")
 
 
+def test_attempts_and_an_instance_bound_can_be_given() -> None:
+    """``attempts`` replaces the sequence of reductions, and ``max_instances`` bounds each one:
+    a reduction over the bound is not tried (unknown, with that reason), never an answer."""
+    from logic.decide import Attempt
+
+    j = Var("j", PROC)
+    two_majorities = And(Gt(Card(holders(V)), N / 2), Gt(Card(holders(W)), N / 2),
+                         Forall(I, Forall(j, Eq(App(X, I), App(X, j)))), Not(Eq(V, W)))
+    one = (Attempt(0, anchored=True),)
+    assert check(two_majorities, attempts=one).answer is Answer.UNSAT
+    bounded = check(two_majorities, attempts=one, max_instances=1)
+    assert bounded.answer is Answer.UNKNOWN
+    assert bounded.reason is not None and "more than 1 quantifier instances" in bounded.reason
+    assert bounded.stats.get("attempts") is None  # one attempt: its own reason, nothing else
+
+
 def test_an_unknown_answer_says_what_every_attempt_came_to(monkeypatch: pytest.MonkeyPatch) -> None:
     """When iterative deepening ends in unknown, the reason lists each attempt's outcome (a
     candidate model that failed validation, a reduction too large, ...), not only one."""
@@ -129,7 +145,7 @@ def test_an_unknown_answer_says_what_every_attempt_came_to(monkeypatch: pytest.M
     calls: list[int] = []
 
     def fake(formula, backend, encoding, d, timeout, isolate, small_model, trig, wit=True,
-             anchored=False, member_triggers=False) -> CheckResult:
+             anchored=False, member_triggers=False, max_instances=0) -> CheckResult:
         calls.append(d)
         if d == 0:
             return CheckResult(Answer.UNKNOWN, backend, 0.0, None, "candidate fails",

@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
 PROVED = "tests/engine_models/flood_max.py"     # relative to ROOT (tests chdir there)
 REFUTED = "tests/engine_models/ping_wrong.py"
-HARD = "models/otr.py"
-HARD_VC = "invariant[0] Exchange"                # unknown (or proved) with a real timeout
+HARD = "models/uniformvoting.py"
+HARD_VC = "invariant[1] Vote"                    # unknown with a real timeout
 TINY = "0.01"                                    # a timeout no VC of HARD is decided in
 
 
@@ -278,7 +278,7 @@ def test_a_proof_lost_since_the_baseline_is_a_regression(
     proofs = tmp_path / "proofs"
     args = ["--timeout", TINY, "--only", HARD_VC, HARD]
     assert _run([*args, "--record", str(proofs)], capsys)[0] == 2
-    path = proofs / "otr.json"
+    path = proofs / "uniformvoting.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert [e["status"] for e in doc["vcs"]] == ["unknown"]
     doc["vcs"][0]["status"] = "proved"  # the baseline claims a proof the run does not make
@@ -319,7 +319,7 @@ def test_second_run_is_cached_with_the_same_verdicts(_isolated: Path,
 def test_unknown_is_never_cached(_isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run([PROVED], capsys)[0] == 0
     assert len(_cache_entries(_isolated)) == 5
-    code, doc = _json(["--timeout", TINY, "--only", "Exchange", HARD], capsys)
+    code, doc = _json(["--timeout", TINY, "--only", "Vote", HARD], capsys)
     assert code == 2
     decided = [vc for vc in _vcs(doc) if vc["status"] in ("proved", "refuted")]
     entries = _cache_entries(_isolated)

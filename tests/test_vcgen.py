@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import hoverify
 from hoverify.compiler import compile_model
 from hoverify.engine.canon import canonical_processes
 from hoverify.engine.discharge import discharge
 from hoverify.engine.replay import replay_transition
 from hoverify.engine.results import Status
 from hoverify.engine.sample import search
-from hoverify.engine.vcgen import VCKind, generate
+from hoverify.engine.vcgen import BY_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS, VCKind, generate
 from hoverify.loader import load_and_compile, load_model
 from logic.evaluate import holds
 from logic.printer import to_text
@@ -30,6 +31,7 @@ def test_otr_vcs_are_named_after_what_they_prove() -> None:
     _, vcs = _vcs("otr.py")
     assert [vc.name for vc in vcs] == [
         "invariant[0] initiation", "invariant[1] initiation", "invariant[2] initiation",
+        *(f"round_lemmas[Exchange][{k}]" for k in range(5)),
         "invariant[0] Exchange", "invariant[1] Exchange", "invariant[2] Exchange",
         "agreement", "validity", "irrevocability Exchange",
         "termination step 1 stable Exchange", "termination step 1 progress Exchange",
@@ -97,22 +99,59 @@ def test_random_states_find_nothing_for_an_inductive_invariant() -> None:
     assert search(cm, vc, samples=300, seconds=2.0) is None
 
 
-def test_round_lemmas_are_proved_first_then_assumed(tmp_path: Path) -> None:
-    """A round lemma is a VC of its own (from the transition and the lemmas before it), and a
-    hypothesis of every other VC over its round, never of its own."""
-    text = (MODELS / "otr.py").read_text()
-    lemma = ('    round_lemmas = {"Exchange": ["forall i. |HO(i)| <= 2*n/3 -> x(i) = old(x)(i)",'
-             ' "forall i. |HO(i)| <= 2*n/3 -> not decided(i) or old(decided)(i)"]}\n')
-    path = tmp_path / "otr_lemmas.py"
-    path.write_text(text.replace("    invariants = [", lemma + "    invariants = [", 1))
-    cm = compile_model(load_model(path))
-    vcs = generate(cm)
+def test_round_lemmas_stand_for_their_round() -> None:
+    """A round lemma is a VC of its own (from the round and the lemmas before it), tried first
+    from the round alone, without the invariants. Every other VC over the round keeps the round's
+    relation and not the lemmas, and is first tried from the lemmas instead of the relation: that
+    is how the seed paper's invariant is proved."""
+    cm, vcs = _vcs("otr.py")
     by_name = {vc.name: vc for vc in vcs}
-    first, second = by_name["round_lemmas[Exchange][0]"], by_name["round_lemmas[Exchange][1]"]
-    assert first.kind is VCKind.TRANSITION_PROPERTY and first.target_line
-    assert first.goal in second.hypotheses and first.goal not in first.hypotheses
-    assert second.goal not in second.hypotheses
-    for name in ("invariant[0] Exchange", "irrevocability Exchange"):
-        assert {first.goal, second.goal} <= set(by_name[name].hypotheses)
-    for vc in (first, second):
+    relation = cm.rounds[0].relation
+    lemmas = [by_name[f"round_lemmas[Exchange][{k}]"] for k in range(5)]
+    goals = {lm.goal for lm in lemmas}
+    for k, lm in enumerate(lemmas):
+        assert lm.kind is VCKind.TRANSITION_PROPERTY and lm.target_line
+        assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
+        assert [sl.label for sl in lm.slices] == [ROUND_ALONE] + ([ROUND_AND_LEMMAS] if k else [])
+        for sl in lm.slices:
+            assert relation in sl.hypotheses
+            assert not set(cm.invariants) & set(sl.hypotheses)
+            assert set(sl.hypotheses) < set(lm.hypotheses)
+    for name in ("invariant[0] Exchange", "irrevocability Exchange",
+                 "termination step 1 stable Exchange", "termination step 2 progress Exchange"):
+        vc = by_name[name]
+        assert relation in vc.hypotheses and not goals & set(vc.hypotheses)
+        (sl,) = vc.slices
+        assert sl.label == BY_LEMMAS and relation not in sl.hypotheses
+        assert set(sl.hypotheses) == (set(vc.hypotheses) - {relation}) | goals
+    assert not by_name["agreement"].slices  # not over a round
+    for vc in (lemmas[0], lemmas[4]):
         assert discharge(cm, vc, "z3", 20).status is Status.PROVED
+    seed = discharge(cm, by_name["invariant[0] Exchange"], "z3", 30)
+    assert seed.status is Status.PROVED and seed.stats["slice"] == BY_LEMMAS
+
+
+FALSE_LEMMA = ('    round_lemmas = {"Exchange": ['
+               '"forall i. decided(i) <-> old(decided)(i)"]}\n'
+               '    invariants = ["forall i. not decided(i)"]\n')
+
+
+def test_a_vc_proved_from_a_false_lemma_is_not_proved(tmp_path: Path) -> None:
+    """"Nobody decides" is not inductive, but it follows from the false lemma "decided does not
+    change". The lemma is refuted, so the proof from it counts for nothing: the invariant's VC is
+    checked again without the lemmas (not inductive), and ``only`` brings the lemma's VC along."""
+    text = (MODELS / "otr.py").read_text()
+    start = text.index("    round_lemmas = {")
+    end = text.index("    ]\n", text.index("    invariants = [")) + len("    ]\n")
+    path = tmp_path / "otr_false_lemma.py"
+    path.write_text(text[:start] + FALSE_LEMMA + text[end:])
+    cm = compile_model(load_model(path))
+    by_name = {vc.name: vc for vc in generate(cm)}
+    # the slice alone would prove the invariant (from the false lemma)
+    sliced = discharge(cm, by_name["invariant[0] Exchange"], "z3", 20)
+    assert sliced.status is Status.PROVED and sliced.stats["slice"] == BY_LEMMAS
+    report = hoverify.check(path, only="invariant[0] Exchange", timeout=20, cache=False)
+    verdicts = {r.name: r.status for r in report.results}
+    assert verdicts["round_lemmas[Exchange][0]"] is Status.REFUTED
+    assert verdicts["invariant[0] Exchange"] is Status.REFUTED  # not inductive, from the VC
+    assert report.status is not Status.PROVED

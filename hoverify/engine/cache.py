@@ -1,10 +1,11 @@
 """A content-addressed cache of VC results in the user's cache directory.
 
-The key of a VC is the SHA-256 of its formula in the notation (``hypotheses ∧ ¬goal``, printed
-deterministically), the backend mode, the versions of hoverify and of the solvers, and a digest of
-the decision procedure's source (``logic/``). The timeout is not in the key: a result is only
-stored when it is definitive. The reduction is a deterministic function of the formula and of the
-procedure, so the formula stands for its reduction; hashing it avoids reducing on a cache hit.
+The key of a VC is the SHA-256 of its formula in the notation (``hypotheses ∧ ¬goal``, and its
+slices' formulas; printed deterministically), the backend mode, the versions of hoverify and of
+the solvers, and a digest of the decision procedure's source (``logic/``). The timeout is not in
+the key: a result is only stored when it is definitive. The reduction is a deterministic function
+of the formula and of the procedure, so the formula stands for its reduction; hashing it avoids
+reducing on a cache hit.
 
 Only definitive results are stored (``proved``, and ``refuted`` with its confirmed
 counterexample); ``unknown`` and ``error`` never are. ``HOVERIFY_CACHE_DIR`` overrides the place
@@ -61,8 +62,9 @@ def vc_key(vc: VC, mode: str) -> str:
     from logic.printer import to_text
 
     h = hashlib.sha256()
+    slices = [f"{sl.label}: {to_text(vc.slice_negation(sl.label))}" for sl in vc.slices]
     for part in (f"format={CACHE_FORMAT}", _versions(), f"mode={mode}", vc.kind.value,
-                 to_text(vc.negation)):
+                 to_text(vc.negation), *slices):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()

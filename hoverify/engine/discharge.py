@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from hoverify.compiler import CompiledModel
 from hoverify.engine.results import Counterexample, Status, VCResult
@@ -24,24 +24,63 @@ from hoverify.engine.vcgen import VC, VCKind
 from logic.errors import LogicError
 from logic.result import Answer, CheckResult
 
+if TYPE_CHECKING:
+    from logic.decide import Attempt
+
 BACKENDS = ("z3", "cvc5", "yices")
 MODES = (*BACKENDS, "portfolio", "cross-check")
 
 
+#: the share of a VC's timeout each of its slices may use (see :mod:`hoverify.engine.vcgen`)
+SLICE_SHARE = 0.25
+#: a slice is tried with the cheapest reductions only (instantiation depth 0 with triggers), and
+#: only while they stay this small: it is worth trying because it is small (a larger one is set
+#: aside for the VC itself)
+SLICE_INSTANCES = 5_000
+
+
+def _slice_attempts() -> tuple[Attempt, ...]:
+    from logic.decide import Attempt
+
+    return (Attempt(0, anchored=True), Attempt(0))
+
+
 def _decide(vc: VC, backend: str, timeout: float) -> CheckResult:
+    """Its slices first (an unsat answer for one proves the VC; any other is set aside), then
+    the VC itself with the time left."""
     from logic.decide import check
 
+    start = time.perf_counter()
+    set_aside: list[str] = []
+    for sl in vc.slices:
+        try:
+            res = check(vc.slice_negation(sl.label), backend=backend,
+                        timeout=SLICE_SHARE * timeout, max_instances=SLICE_INSTANCES,
+                        attempts=_slice_attempts())
+        except LogicError as e:
+            set_aside.append(f"from {sl.label}: {e}")
+            continue
+        if res.answer is Answer.UNSAT:
+            res.stats["slice"] = sl.label
+            return replace(res, seconds=time.perf_counter() - start)
+        set_aside.append(f"from {sl.label}: " + (
+            "not proved (a model of the weaker premise)" if res.answer is Answer.SAT
+            else res.reason or "unknown"))
+    left = max(0.05, timeout - (time.perf_counter() - start))
     try:
-        return check(vc.negation, backend=backend, timeout=timeout, small_model=True)
+        res = check(vc.negation, backend=backend, timeout=left, small_model=True)
     except LogicError as e:
-        return CheckResult(Answer.UNKNOWN, backend, 0.0, None,
+        return CheckResult(Answer.UNKNOWN, backend, time.perf_counter() - start, None,
                            f"the decision procedure cannot handle this VC: {e}")
+    if res.answer is Answer.UNKNOWN and set_aside:
+        res = replace(res, reason=f"{res.reason} [first tried {'; '.join(set_aside)}]")
+    return res
 
 
 def _stats(res: CheckResult) -> dict[str, Any]:
     st = res.stats
-    out: dict[str, Any] = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt")
-                           if k in st}
+    out: dict[str, Any] = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt",
+                                              "slice") if k in st}
     return out
 
 

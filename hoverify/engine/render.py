@@ -136,7 +136,9 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
             continue
         attempt = str(r.stats.get("attempt", "depth 1, triggers"))
         depth = int(attempt.split(",")[0].split()[-1])
-        red = reduce_formula(vc.negation, depth=depth, triggers="triggers" in attempt)
+        label = r.stats.get("slice")
+        formula = vc.slice_negation(str(label)) if label is not None else vc.negation
+        red = reduce_formula(formula, depth=depth, triggers="triggers" in attempt)
         path = folder / _file_name(r.name)
         path.write_text(red.smtlib(), encoding="utf-8")
         written.append(path)

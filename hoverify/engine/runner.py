@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from hoverify.compiler import CompiledModel
 from hoverify.engine.results import ModelReport, Status, VCResult
-from hoverify.engine.vcgen import VC, generate
+from hoverify.engine.vcgen import BY_LEMMAS, VC, generate
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -146,42 +146,64 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     from hoverify.engine.discharge import discharge
 
     start = time.perf_counter()
-    vcs = [vc for vc in selected(generate(cm), opts.only)
-           if opts.kinds == "all" or vc.kind.liveness == (opts.kinds == "liveness")]
+    every = generate(cm)
+    vcs = with_lemmas([vc for vc in selected(every, opts.only)
+                       if opts.kinds == "all" or vc.kind.liveness == (opts.kinds == "liveness")],
+                      every)
+    deps = lemma_dependencies(vcs)
     if on_start is not None and vcs:
         on_start([vc.name for vc in vcs])
     cache = ResultCache() if opts.cache else None
     keys = [vc_key(vc, opts.backend) for vc in vcs]
     same_file = Path(file).resolve() == Path(cm.file).resolve()  # show the path as given
     results: dict[int, VCResult] = {}
+    shown: set[int] = set()
+    retry: list[int] = []  # proved from lemmas that are not all proved: checked again without
     todo: list[int] = []
+
+    def show() -> None:
+        """Report every result whose verdict is final: a VC proved from its round's lemmas
+        waits for their verdicts, and if one is not proved, is checked again without them."""
+        for i in sorted(results):
+            if i in shown or i in retry or any(d not in results for d in deps.get(i, ())):
+                continue
+            if unproved_lemmas(results[i], [results[d] for d in deps.get(i, ())]):
+                retry.append(i)
+                continue
+            shown.add(i)
+            if progress is not None:
+                progress(results[i])
+
     for i, vc in enumerate(vcs):
         hit = cache.get(keys[i], vc) if cache is not None else None
         if hit is not None:
-            hit = replace(hit, file=file) if same_file else hit
-            results[i] = hit
-            if progress is not None:
-                progress(hit)
+            results[i] = replace(hit, file=file) if same_file else hit
         else:
             todo.append(i)
+    show()
 
     def done(i: int, r: VCResult) -> None:
         r = replace(r, key=keys[i], file=file) if same_file else replace(r, key=keys[i])
         results[i] = r
         if cache is not None:
             cache.put(r)
-        if progress is not None:
-            progress(r)
+        show()
 
-    if "fork" in _start_methods():
-        if todo:
-            _prepare_workers()
-        sub = [vcs[i] for i in todo]
-        for j, r in _isolated(cm, sub, opts):
-            done(todo[j], r)
-    else:  # no fork (not POSIX): in this process, one at a time
-        for i in todo:
-            done(i, discharge(cm, vcs[i], opts.backend, opts.timeout))
+    def discharge_all(indices: list[int], batch: list[VC]) -> None:
+        if "fork" in _start_methods():
+            if batch:
+                _prepare_workers()
+            for j, r in _isolated(cm, batch, opts):
+                done(indices[j], r)
+        else:  # no fork (not POSIX): in this process, one at a time
+            for i, vc in zip(indices, batch):
+                done(i, discharge(cm, vc, opts.backend, opts.timeout))
+
+    discharge_all(todo, [vcs[i] for i in todo])
+    if retry:
+        again, retry[:] = list(retry), []
+        # the VCs themselves (a proof of one stands on its own: it is cached under the key)
+        discharge_all(again, [replace(vcs[i], slices=()) for i in again])
     ordered = tuple(results[i] for i in range(len(vcs)))
     if opts.search and any(r.status is not Status.PROVED for r in ordered):
         from hoverify.engine.falsify import search
@@ -192,6 +214,46 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
             if progress is not None:
                 progress(found)
     return ModelReport(file, cm.model.__name__, ordered, time.perf_counter() - start)
+
+
+def with_lemmas(vcs: list[VC], every: list[VC]) -> list[VC]:
+    """``vcs`` and, before them, the round lemmas that some of them may be proved from (a VC
+    proved from lemmas is proved only if they are: see :func:`unproved_lemmas`)."""
+    names = {vc.name for vc in vcs}
+    rounds = {vc.round_name for vc in vcs if any(sl.label == BY_LEMMAS for sl in vc.slices)}
+    needed = [vc for vc in every if vc.name not in names and _lemma_of(vc) in rounds]
+    if not needed:
+        return vcs
+    wanted = names | {vc.name for vc in needed}
+    return [vc for vc in every if vc.name in wanted]
+
+
+def _lemma_of(vc: VC) -> str | None:
+    """The round whose lemma ``vc`` is (``None`` if it is none)."""
+    if vc.target.startswith("round_lemmas[") and vc.round_name is not None:
+        return vc.round_name
+    return None
+
+
+def lemma_dependencies(vcs: list[VC]) -> dict[int, tuple[int, ...]]:
+    """For each VC (by index) that may be proved from its round's lemmas, the indices of those
+    lemmas' VCs."""
+    lemmas: dict[str, list[int]] = {}
+    for i, vc in enumerate(vcs):
+        r = _lemma_of(vc)
+        if r is not None:
+            lemmas.setdefault(r, []).append(i)
+    return {i: tuple(lemmas.get(vc.round_name or "", ())) for i, vc in enumerate(vcs)
+            if any(sl.label == BY_LEMMAS for sl in vc.slices)}
+
+
+def unproved_lemmas(r: VCResult, lemmas: list[VCResult]) -> list[str]:
+    """If ``r`` was proved from its round's lemmas, those of ``lemmas`` that are not proved (as
+    ``"<name> is <verdict>"``): the lemmas are that proof's premises, and a lemma not proved
+    proves nothing."""
+    if r.status is not Status.PROVED or r.stats.get("slice") != BY_LEMMAS:
+        return []
+    return [f"{lm.name} is {lm.verdict_text}" for lm in lemmas if lm.status is not Status.PROVED]
 
 
 def _prepare_workers() -> None:

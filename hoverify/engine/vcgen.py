@@ -16,10 +16,27 @@ and the VCs are
 * **properties**: a state property ``I ⇒ P``; a two-state property (one that mentions ``old``) is
   checked over every round: ``B_j ∧ S_j ∧ F ∧ TR_j ⇒ P[old := pre, now := post]``;
 * **round lemmas** (``round_lemmas``): two-state facts ``L_{j,k}`` about round ``j``'s
-  transition, each proved from ``B_j ∧ S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}``, then hypotheses of every
-  other VC over round ``j`` (a proof decomposed by the model's author, each part checked).
+  transition, each proved from ``B_j ∧ S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}`` (a proof decomposed by
+  the model's author, each part checked). They stand for the round in every other VC over it:
+  see slices.
 
 Each VC is checked by refuting ``hypotheses ∧ ¬goal``: unsat proves it.
+
+**Slices.** A VC may carry weaker forms of itself, tried first (:class:`Slice`): an unsat answer
+for one proves the VC, any other answer is set aside and the VC itself is checked. Irrelevant
+hypotheses cost the decision procedure instances (and the solver time), so a small premise that
+suffices is much faster, and sometimes the only one it can decide:
+
+* a round lemma is first tried from the round alone, ``S_j ∧ F ∧ TR_j``, then with the lemmas
+  before it, ``S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}`` (without the invariants: a fact about the
+  transition seldom needs them);
+* every other VC over a round with lemmas is first tried with the round's relation replaced by
+  its lemmas, ``B_j ∧ S_j ∧ F ∧ L_j ⇒ goal'`` (the lemmas abstract the transition). The VC itself
+  keeps the relation and leaves the lemmas out, as without lemmas.
+
+Both are sound: the first drops hypotheses; in the second, each lemma is a VC of its own that is
+implied by ``B_j ∧ S_j ∧ F ∧ TR_j`` once it is proved, so the model is proved only when its lemmas
+are (as an invariant's consecution VCs rely on the other invariants).
 """
 
 from __future__ import annotations
@@ -74,6 +91,23 @@ class VCKind(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Slice:
+    """A weaker form of a VC, tried before it (see the module docstring): ``hypotheses ∧ ¬goal``
+    unsat proves the VC. ``label`` says which premise it is, for reports."""
+
+    label: str
+    hypotheses: tuple[Term, ...]
+
+
+#: the labels of a round lemma's slices without the invariants: the round's relation alone, and
+#: with the lemmas before it
+ROUND_ALONE = "the round alone"
+ROUND_AND_LEMMAS = "the round and the lemmas before"
+#: the label of the slice with the round's relation replaced by its lemmas
+BY_LEMMAS = "the round's lemmas"
+
+
+@dataclass(frozen=True)
 class VC:
     """One verification condition: ``hypotheses ⇒ goal``.
 
@@ -89,11 +123,19 @@ class VC:
     file: str
     target_line: int | None
     round: RoundRelation | None = None
+    slices: tuple[Slice, ...] = ()
 
     @cached_property
     def negation(self) -> Term:
         """The formula whose unsatisfiability proves the VC."""
         return And(*self.hypotheses, Not(self.goal))
+
+    def slice_negation(self, label: str) -> Term:
+        """The negation of the slice called ``label`` (its unsatisfiability proves the VC)."""
+        for sl in self.slices:
+            if sl.label == label:
+                return And(*sl.hypotheses, Not(self.goal))
+        raise KeyError(f"{self.name} has no slice {label!r}")
 
     @property
     def round_name(self) -> str | None:
@@ -180,17 +222,28 @@ class VCGenerator:
         ls = self.cm.round_lemmas.get(self.cm.rounds[j].name, ())
         return tuple(self.two_state(lemma, j) for lemma in ls[:upto])
 
-    def transition(self, j: int, lemmas: bool = True) -> tuple[Term, ...]:
+    def transition(self, j: int, boundary: bool = True) -> tuple[Term, ...]:
+        """``B_j ∧ S_j ∧ F ∧ TR_j`` (without ``B_j`` if not ``boundary``)."""
         rr = self.cm.rounds[j]
-        hyps = [g for _, _, g in self.boundary(j)]
+        hyps = [g for _, _, g in self.boundary(j)] if boundary else []
         if rr.safety is not None:
             hyps.append(rr.safety)
         if self.cm.faults is not None:
             hyps.append(self.cm.faults)
         hyps.append(rr.relation)
-        if lemmas:
-            hyps.extend(self.lemmas(j))
         return tuple(hyps)
+
+    def over_round(self, name: str, kind: VCKind, j: int, hyps: tuple[Term, ...], goal: Term,
+                   target: str, line: int | None) -> VC:
+        """A VC over round ``j`` whose hypotheses include its relation: with the slice that
+        replaces the relation by the round's lemmas, if it has any."""
+        rr = self.cm.rounds[j]
+        lemmas = self.lemmas(j)
+        slices: tuple[Slice, ...] = ()
+        if lemmas:
+            abstract = tuple(h for h in hyps if h is not rr.relation)
+            slices = (Slice(BY_LEMMAS, (*abstract, *lemmas)),)
+        return VC(name, kind, hyps, goal, target, self.file, line, rr, slices)
 
     def generate(self) -> list[VC]:
         cm = self.cm
@@ -203,23 +256,28 @@ class VCGenerator:
             # round lemmas first, each from the transition and the lemmas before it
             for k, lemma in enumerate(cm.round_lemmas.get(rr.name, ())):
                 target = f"round_lemmas[{rr.name}][{k}]"
+                before = self.lemmas(j, k)
+                alone = self.transition(j, boundary=False)
+                slices = [Slice(ROUND_ALONE, alone)]
+                if before:
+                    slices.append(Slice(ROUND_AND_LEMMAS, (*alone, *before)))
                 vcs.append(VC(target, VCKind.TRANSITION_PROPERTY,
-                              (*self.transition(j, lemmas=False), *self.lemmas(j, k)),
-                              self.two_state(lemma, j), target, self.file,
-                              cm.spec_lines.get(("round_lemmas", (rr.name, k))), rr))
+                              (*self.transition(j), *before), self.two_state(lemma, j), target,
+                              self.file, cm.spec_lines.get(("round_lemmas", (rr.name, k))), rr,
+                              tuple(slices)))
             hyps = self.transition(j)
             for target, line, goal in self.boundary((j + 1) % self.k):
-                vcs.append(VC(f"{target} {rr.name}", VCKind.CONSECUTION, hyps,
-                              self.primed(goal, j), target, self.file, line, rr))
+                vcs.append(self.over_round(f"{target} {rr.name}", VCKind.CONSECUTION, j, hyps,
+                                           self.primed(goal, j), target, line))
         invs = tuple(cm.invariants)
         for name, prop in cm.safety.items():
             line = cm.spec_lines.get(("safety", name))
             target = f"safety[{name!r}]"
             if any(s.version == "old" for s in symbols(prop)):
                 for j, rr in enumerate(cm.rounds):
-                    vcs.append(VC(f"{name} {rr.name}", VCKind.TRANSITION_PROPERTY,
-                                  self.transition(j), self.two_state(prop, j), target, self.file,
-                                  line, rr))
+                    vcs.append(self.over_round(f"{name} {rr.name}", VCKind.TRANSITION_PROPERTY,
+                                               j, self.transition(j), self.two_state(prop, j),
+                                               target, line))
             else:
                 vcs.append(VC(name, VCKind.PROPERTY, invs, prop, target, self.file, line))
         if cm.liveness is not None:
@@ -250,17 +308,17 @@ class VCGenerator:
             stable = step.index < len(steps) or goal.always
             if stable:
                 for j, rr in enumerate(self.cm.rounds):
-                    vcs.append(VC(f"{goal.name} step {step.index} stable {rr.name}",
-                                  VCKind.STABILITY, (*self.transition(j), step.invariant),
-                                  self.primed(step.invariant, j), target, self.file, step.line,
-                                  rr))
+                    vcs.append(self.over_round(
+                        f"{goal.name} step {step.index} stable {rr.name}", VCKind.STABILITY, j,
+                        (*self.transition(j), step.invariant), self.primed(step.invariant, j),
+                        target, step.line))
             if g.rounds is None:
                 assert g.formula is not None
                 for j, rr in enumerate(self.cm.rounds):
-                    vcs.append(VC(f"{goal.name} step {step.index} progress {rr.name}",
-                                  VCKind.PROGRESS, (*self.transition(j), *prev, g.formula),
-                                  self.primed(step.invariant, j), target, self.file, step.line,
-                                  rr))
+                    vcs.append(self.over_round(
+                        f"{goal.name} step {step.index} progress {rr.name}", VCKind.PROGRESS, j,
+                        (*self.transition(j), *prev, g.formula), self.primed(step.invariant, j),
+                        target, step.line))
                 continue
             before: tuple[Term, ...] = prev
             for j, rr in enumerate(self.cm.rounds):
@@ -270,9 +328,9 @@ class VCGenerator:
                 extra = () if constraint is None else (constraint,)
                 hyps = (*self.transition(j), *before, *extra)
                 if after is not None:
-                    vcs.append(VC(f"{goal.name} step {step.index} progress {rr.name}",
-                                  VCKind.PROGRESS, hyps, self.primed(after, j), target,
-                                  self.file, step.line, rr))
+                    vcs.append(self.over_round(
+                        f"{goal.name} step {step.index} progress {rr.name}", VCKind.PROGRESS, j,
+                        hyps, self.primed(after, j), target, step.line))
                 before = (after,) if after is not None else ()
         last = (steps[-1].invariant,) if steps else ()
         vcs.append(VC(f"{goal.name} conclusion", VCKind.CONCLUSION,
@@ -292,4 +350,5 @@ def split_goal(goal: Term) -> list[Term]:
     return parts if parts else [TRUE]
 
 
-__all__ = ["VC", "VCKind", "VCGenerator", "generate", "rename_symbols", "split_goal"]
+__all__ = ["BY_LEMMAS", "ROUND_ALONE", "ROUND_AND_LEMMAS", "Slice", "VC", "VCKind", "VCGenerator",
+           "generate", "rename_symbols", "split_goal"]
