@@ -31,10 +31,11 @@ anyone hearing more than ``T``: at most ``α`` messages are corrupted); after (c
 (more than ``E`` uncorrupted copies of ``v``). The first two invariants are stable under every
 round, by the argument that makes the safety invariant inductive. ``hoverify simulate models/ate.py
 -n 5 --adversary eventually-good`` runs it against a network that corrupts ``α`` messages per
-receiver in every round the good rounds do not forbid. The proof engine proves the conclusion
-and the last step's progress (the ``safe`` round decides); it leaves the other stability and
-progress VCs (``min_most_often`` of mailboxes with corrupted messages) unknown, like the safety
-invariant's consecution.
+receiver in every round the good rounds do not forbid. The proof engine proves the safety
+invariant's consecution from the round lemmas (``round_lemmas``, the steps of its proof), and with
+them the first invariant's stability; it proves the conclusion, the last two steps' progress, and
+leaves the first step's progress and the second invariant's stability unknown
+(``min_most_often`` of mailboxes with corrupted messages).
 
 Safety properties: agreement, validity (with ``α > 0`` only for values the environment cannot
 invent: validity is checked against the initial values and may fail under value faults, so it is
@@ -86,6 +87,25 @@ class ATE(Algorithm):
         "irrevocability":
             "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
     }
+    # the invariant's proof in steps, as for the One-Third Rule (models/otr.py), with the quorum
+    # of the invariant (more than E - α = 2(n + 2α)/3 - 1 processes); each lemma is proved from
+    # the round, and the VCs over the round are first tried from the lemmas instead
+    round_lemmas = {"Exchange": [
+        # a decision is never revised
+        "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
+        # a process that hears more than T adopts the value of a quorum
+        "forall i, v. |HO(i)| > 2*(n + 2*1)/3 and |{j | old(x)(j) = v}| > 2*(n + 2*1)/3 - 1"
+        " -> x(i) = v",
+        # so a quorum survives the round
+        "forall v. |{j | old(x)(j) = v}| > 2*(n + 2*1)/3 - 1"
+        " -> |{j | x(j) = v}| > 2*(n + 2*1)/3 - 1",
+        # and a process that decides in the round decides its value
+        "forall i, v. |{j | old(x)(j) = v}| > 2*(n + 2*1)/3 - 1"
+        " and decided(i) and not old(decided)(i) -> decision(i) = v",
+        # a process that decides in the round saw a quorum for its value
+        "forall i. decided(i) and not old(decided)(i)"
+        " -> |{j | old(x)(j) = decision(i)}| > 2*(n + 2*1)/3 - 1",
+    ]}
     invariants = [
         "(forall i. not decided(i)) or exists v. |{i | x(i) = v}| > 2*(n + 2*1)/3 - 1"
         " and (forall i. decided(i) -> decision(i) = v)",

@@ -36,7 +36,7 @@ SLICE_SHARE = 0.25
 #: a slice is tried with the cheapest reductions only (instantiation depth 0 with triggers), and
 #: only while they stay this small: it is worth trying because it is small (a larger one is set
 #: aside for the VC itself)
-SLICE_INSTANCES = 5_000
+SLICE_INSTANCES = 10_000
 
 
 def _slice_attempts() -> tuple[Attempt, ...]:
