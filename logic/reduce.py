@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -621,20 +621,21 @@ class Reducer:
         quorum intersection) shows up in them as a plain linear infeasibility, which solvers find
         at once, where the sparse encoding would need a search over region bits.
         """
-        seeds: list[frozenset[Term]] = []
+        seeds: dict[frozenset[Term], None] = {}  # distinct, in order of appearance
         for f, _ in self.ground:
             uses = card_uses(f)
             atoms: frozenset[Term] = frozenset()
             for c in uses:
                 atoms |= _atoms_of(c.args[0])
             if 2 <= len(atoms) <= FAMILY_ATOMS:
-                seeds.append(atoms)
+                seeds[atoms] = None
         families = set(seeds)
-        for a, b in itertools.combinations(list(dict.fromkeys(seeds)), 2):
+        for k, (a, b) in enumerate(itertools.combinations(seeds, 2)):
             if a & b and len(a | b) <= FAMILY_ATOMS:
                 families.add(a | b)
-        chosen = [fam for fam in sorted(families, key=lambda x: (-len(x), sorted(map(str, x))))
-                  if not any(fam < other for other in families)][:MAX_FAMILIES]
+            if k % 4096 == 4095:
+                self.check_deadline()
+        chosen = maximal_families(families, MAX_FAMILIES, self.check_deadline)
         out: list[FNode] = []
         for idx, fam in enumerate(chosen):
             out.extend(self._family_constraints(idx, sorted(fam, key=str)))
@@ -999,6 +1000,23 @@ class Reduction:
         red = self.reducer
         uf = red.uninterpreted or (red.witness_links and red.layer_uninterpreted)
         return "QF_UFLIA" if uf else "QF_LIA"
+
+
+def maximal_families(families: Iterable[frozenset[Term]], limit: int,
+                     check: Callable[[], None] = lambda: None) -> list[frozenset[Term]]:
+    """The first ``limit`` families not strictly inside another, largest first (ties by their
+    atoms' names). A family is inside another iff it is inside a maximal one, and every larger
+    family comes before it in this order: so each is tested against the maximal ones kept so far
+    only (``check`` is called now and then: the reduction's deadline)."""
+    chosen: list[frozenset[Term]] = []
+    for k, fam in enumerate(sorted(families, key=lambda x: (-len(x), sorted(map(str, x))))):
+        if len(chosen) == limit:
+            break
+        if not any(fam < other for other in chosen):
+            chosen.append(fam)
+        if k % 4096 == 4095:
+            check()
+    return chosen
 
 
 def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str = "auto",

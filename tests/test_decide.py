@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logic import (
     PROC,
@@ -415,3 +417,18 @@ def test_decoded_tables_are_completed_for_the_evaluator() -> None:
     assert tables[X] == {(0,): 0, (1,): 0, (2,): 0}
     s = Structure(3, {VAL: (0, 1)}, tables, {})
     assert holds(Forall(P, Le(Card(App(aho, P)), IntConst(1))), s)
+
+
+@given(st.lists(st.frozensets(st.integers(0, 7), min_size=1, max_size=5), max_size=40),
+       st.integers(1, 6))
+@settings(max_examples=200, deadline=None)
+def test_maximal_families_are_the_definition(fams: list[frozenset[int]], limit: int) -> None:
+    """The local families kept are the first maximal ones in the order, as the quadratic
+    definition says (the fast version tests each only against the maximal ones kept)."""
+    from logic.reduce import maximal_families
+
+    terms = {i: Var(f"s{i}", SET_PROC) for i in range(8)}
+    families = {frozenset(terms[i] for i in f) for f in fams}
+    ordered = sorted(families, key=lambda x: (-len(x), sorted(map(str, x))))
+    expected = [f for f in ordered if not any(f < other for other in families)][:limit]
+    assert maximal_families(families, limit) == expected
