@@ -1,6 +1,7 @@
 """Discharging one VC: the decision procedure on one or more backends, then replay.
 
-* ``proved`` only on an unsat answer of the reduction (which over-approximates the VC);
+* ``proved`` only on an unsat answer of the reduction (which over-approximates the VC), of the
+  VC or of one of its slices (weaker premises, tried first: :mod:`hoverify.engine.vcgen`);
 * a sat answer comes with a model already validated against the VC's formula by the evaluator
   (:mod:`logic.decide`); it is then replayed through the model's own code
   (:mod:`hoverify.engine.replay`) and the VC is ``refuted`` only if the replay confirms it;
@@ -163,7 +164,11 @@ def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float) -> VCResult:
 
 
 def discharge(cm: CompiledModel, vc: VC, mode: str = "z3", timeout: float = 30.0) -> VCResult:
-    """Decide ``vc`` with the backend or mode ``mode`` (see the module docstring)."""
+    """Decide ``vc`` with the backend or mode ``mode`` (see the module docstring).
+
+    A result with ``stats["slice"] == BY_LEMMAS`` was proved from the round's lemmas: it stands
+    only if their VCs are proved too, which the caller checks (:func:`hoverify.engine.runner.
+    check_compiled` does)."""
     if mode in BACKENDS:
         return _one(cm, vc, mode, timeout)
     start = time.perf_counter()
