@@ -111,6 +111,7 @@ def test_round_lemmas_stand_for_their_round() -> None:
     goals = {lm.goal for lm in lemmas}
     for k, lm in enumerate(lemmas):
         assert lm.kind is VCKind.TRANSITION_PROPERTY and lm.target_line
+        assert lm.lemma_of == "Exchange"
         assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
         assert [sl.label for sl in lm.slices] == [ROUND_ALONE] + ([ROUND_AND_LEMMAS] if k else [])
         for sl in lm.slices:
@@ -125,6 +126,7 @@ def test_round_lemmas_stand_for_their_round() -> None:
         assert sl.label == BY_LEMMAS and relation not in sl.hypotheses
         assert set(sl.hypotheses) == (set(vc.hypotheses) - {relation}) | goals
     assert not by_name["agreement"].slices  # not over a round
+    assert [vc.name for vc in vcs if vc.lemma_of is not None] == [lm.name for lm in lemmas]
     for vc in (lemmas[0], lemmas[4]):
         assert discharge(cm, vc, "z3", 20).status is Status.PROVED
     seed = discharge(cm, by_name["invariant[0] Exchange"], "z3", 30)

@@ -221,18 +221,11 @@ def with_lemmas(vcs: list[VC], every: list[VC]) -> list[VC]:
     proved from lemmas is proved only if they are: see :func:`unproved_lemmas`)."""
     names = {vc.name for vc in vcs}
     rounds = {vc.round_name for vc in vcs if any(sl.label == BY_LEMMAS for sl in vc.slices)}
-    needed = [vc for vc in every if vc.name not in names and _lemma_of(vc) in rounds]
+    needed = [vc for vc in every if vc.name not in names and vc.lemma_of in rounds]
     if not needed:
         return vcs
     wanted = names | {vc.name for vc in needed}
     return [vc for vc in every if vc.name in wanted]
-
-
-def _lemma_of(vc: VC) -> str | None:
-    """The round whose lemma ``vc`` is (``None`` if it is none)."""
-    if vc.target.startswith("round_lemmas[") and vc.round_name is not None:
-        return vc.round_name
-    return None
 
 
 def lemma_dependencies(vcs: list[VC]) -> dict[int, tuple[int, ...]]:
@@ -240,7 +233,7 @@ def lemma_dependencies(vcs: list[VC]) -> dict[int, tuple[int, ...]]:
     lemmas' VCs."""
     lemmas: dict[str, list[int]] = {}
     for i, vc in enumerate(vcs):
-        r = _lemma_of(vc)
+        r = vc.lemma_of
         if r is not None:
             lemmas.setdefault(r, []).append(i)
     return {i: tuple(lemmas.get(vc.round_name or "", ())) for i, vc in enumerate(vcs)

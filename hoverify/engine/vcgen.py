@@ -105,6 +105,8 @@ ROUND_ALONE = "the round alone"
 ROUND_AND_LEMMAS = "the round and the lemmas before"
 #: the label of the slice with the round's relation replaced by its lemmas
 BY_LEMMAS = "the round's lemmas"
+#: the target of a round lemma's VC: ``round_lemmas[<round>][<k>]``
+LEMMA_TARGET = "round_lemmas"
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,13 @@ class VC:
     @property
     def round_name(self) -> str | None:
         return self.round.name if self.round is not None else None
+
+    @property
+    def lemma_of(self) -> str | None:
+        """The round whose lemma this VC proves (``None`` if it proves no round lemma)."""
+        if self.target.startswith(f"{LEMMA_TARGET}[") and self.round is not None:
+            return self.round.name
+        return None
 
 
 def rename_symbols(t: Term, mapping: Mapping[FunctionSymbol, FunctionSymbol],
@@ -255,7 +264,7 @@ class VCGenerator:
         for j, rr in enumerate(cm.rounds):
             # round lemmas first, each from the transition and the lemmas before it
             for k, lemma in enumerate(cm.round_lemmas.get(rr.name, ())):
-                target = f"round_lemmas[{rr.name}][{k}]"
+                target = f"{LEMMA_TARGET}[{rr.name}][{k}]"
                 before = self.lemmas(j, k)
                 alone = self.transition(j, boundary=False)
                 slices = [Slice(ROUND_ALONE, alone)]
@@ -350,5 +359,5 @@ def split_goal(goal: Term) -> list[Term]:
     return parts if parts else [TRUE]
 
 
-__all__ = ["BY_LEMMAS", "ROUND_ALONE", "ROUND_AND_LEMMAS", "Slice", "VC", "VCKind", "VCGenerator",
-           "generate", "rename_symbols", "split_goal"]
+__all__ = ["BY_LEMMAS", "LEMMA_TARGET", "ROUND_ALONE", "ROUND_AND_LEMMAS", "Slice", "VC",
+           "VCKind", "VCGenerator", "generate", "rename_symbols", "split_goal"]
