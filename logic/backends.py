@@ -174,10 +174,9 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Want = (
     """Check ``formula`` for satisfiability on ``backend`` within ``timeout`` seconds.
 
     On SAT, ``values`` holds the values of the ground Int/Bool terms ``want``, in order. See the
-    module docstring for what ``isolate`` guarantees. ``prefer`` is a model-search hint: the
-    solver first checks ``formula and prefer`` and answers SAT with that model if there is one;
-    otherwise it checks ``formula`` alone (each on a fresh solver). The answer is always about
-    ``formula``.
+    module docstring for what ``isolate`` guarantees. ``prefer`` is a model-search hint: if
+    ``formula`` is satisfiable, the solver also checks ``formula and prefer`` (on a fresh solver)
+    and answers with that model if there is one. The answer is always about ``formula``.
 
     ``logic`` declares the logic of ``formula``, ``prefer`` and ``want`` when the caller knows it
     (one of :data:`DECLARED_LOGICS`; it may name more theories than they use, never fewer).
@@ -241,22 +240,31 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
            declared: str | None = None) -> _Raw:
     """Run the query in this process; every exception becomes an UNKNOWN with its reason.
 
-    With ``prefer``, first ``formula and prefer`` is checked on a fresh solver (not push/pop:
-    incremental mode disables much of z3's and cvc5's preprocessing), then ``formula`` alone;
-    for z3 the second solver reuses the first one's translation of ``formula``.
+    With ``prefer``, ``formula`` is checked first; only if it is satisfiable is ``formula and
+    prefer`` checked too, on a fresh solver (not push/pop: incremental mode disables much of z3's
+    and cvc5's preprocessing; for z3 the second solver reuses the first one's translation of
+    ``formula``), and its model is returned if it has one, else the first. Most queries are
+    unsatisfiable: they are solved once (checking ``formula and prefer`` first solved them twice).
+    The hint gets at most :data:`PREFER_SHARE` of the time the first answer took (and at least
+    :data:`PREFER_MIN_SECONDS`), never more than what is left.
     """
     start = time.perf_counter()
     shared = _Shared()
-    if prefer is not None:
-        raw = _query_once(env, env.formula_manager.And(formula, prefer), backend, timeout, want,
-                          declared, shared)
-        if raw[0] is Answer.SAT:
-            return raw
-        remaining = timeout - (time.perf_counter() - start)
-        if remaining <= 0:
-            return Answer.UNKNOWN, None, _timeout_reason(timeout)  # the limit, not what is left
-        timeout = remaining
-    return _query_once(env, formula, backend, timeout, want, declared, shared)
+    raw = _query_once(env, formula, backend, timeout, want, declared, shared)
+    if prefer is None or raw[0] is not Answer.SAT:
+        return raw
+    spent = time.perf_counter() - start
+    budget = min(timeout - spent, max(PREFER_MIN_SECONDS, PREFER_SHARE * spent))
+    if budget <= 0.01:
+        return raw
+    better = _query_once(env, env.formula_manager.And(formula, prefer), backend, budget, want,
+                         declared, shared)
+    return better if better[0] is Answer.SAT else raw
+
+
+#: the time the model-search hint of :func:`solve` gets, relative to the first answer's
+PREFER_SHARE = 2.0
+PREFER_MIN_SECONDS = 1.0
 
 
 @dataclass
