@@ -157,7 +157,8 @@ class Reducer:
         self.anchored = anchored
         # whether memberships (k in HO(p)) are trigger positions too (see triggers)
         self.member_triggers = member_triggers
-        # the values t of the value classes {q | x(q) = t} among the set atoms
+        # the values t of the value classes {q | x(q) = t} among the set atoms, and of the
+        # classes a clause fills (forall q. x(q) = t: the class {q | x(q) = t} is everyone)
         self.class_values: set[Term] = set()
         self._defining = False
         self._value_class_vars: dict[tuple[Clause, Term], bool] = {}
@@ -327,6 +328,7 @@ class Reducer:
                 self.add_ground(c.matrix, g)
             else:
                 self.int_classes.add(c.matrix)
+                self.class_values.update(_filled_classes(c))
                 # the clause's ground terms are terms of the problem (and trigger candidates)
                 terms, _, _ = self._new_items(Forall(c.vars, c.matrix))
                 for t in terms:
@@ -863,6 +865,21 @@ def _class_value(c: Term) -> Term | None:
         if a.op is Op.APP and a.args == (q,) and q not in free_vars(b):
             return b
     return None
+
+
+def _filled_classes(clause: Clause) -> Iterator[Term]:
+    """The value ``t`` of a clause ``forall q. f(q) = t`` (``q`` a process variable, ``t``
+    ground): the value class ``{q | f(q) = t}`` holds every process, so ``t`` is worth
+    instantiating a value compared inside a comprehension with (``|{q | x(q) = v}| > 2n/3`` at
+    ``v := t``: see ``_candidates_for``). Only a choice of instances: any choice is sound."""
+    eq = clause.matrix
+    if eq.op is not Op.EQ or len(eq.args) != 2:
+        return
+    for a, b in (eq.args, eq.args[::-1]):
+        if (a.op is Op.APP and not is_skolem(a.payload) and len(a.args) == 1
+                and a.args[0] in clause.vars and a.args[0].sort is PROC
+                and not free_vars(b) & set(clause.vars)):
+            yield b
 
 
 ZERO, NONZERO, BIG = 0, 1, 2

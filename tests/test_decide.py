@@ -277,6 +277,23 @@ def test_deeper_terms_reach_single_variable_clauses_after_the_final_round() -> N
     assert any(i.generation > 1 for i in red.instances)
 
 
+def test_a_value_every_process_holds_instantiates_value_classes() -> None:
+    """``forall i. x(i) = c`` fills the class ``{i | x(i) = c}``: ``c`` is tried for a value that
+    is compared inside a comprehension (``|{i | x(i) = v}| > n/2 -> p(v)``), although no set
+    atom names it (otherwise only the values of the set atoms are: here ``d``)."""
+    from logic import Forall, Implies
+
+    pv = FunctionSymbol("p", (VAL,), BOOL)
+    c, d = Var("c", VAL), Var("d", VAL)
+    f = And(Forall(I, Eq(App(X, I), c)), Ge(Card(holders(d)), IntConst(0)),
+            Forall(V, Implies(Gt(Card(holders(V)), N / 2), App(pv, V))), Not(App(pv, c)))
+    assert check(f, depth=0, triggers=True).answer is Answer.UNSAT
+    red = reduce_formula(f, depth=0, triggers=True)
+    assert c in red.reducer.class_values
+    assert any(t == c for i in red.instances if i.origin == "input"
+               for v, t in i.substitution if v.sort == VAL)
+
+
 def test_set_constants_alone_need_no_witness_links() -> None:
     """A formula over set constants and cardinalities has no process for a Venn witness to stand
     for: its reduction leaves out the witnesses' memberships and the regions' lexicographic order,
