@@ -55,6 +55,18 @@ def test_consecution_goals_are_over_the_post_state() -> None:
     assert rounds == {"Collect", "Propose", "Ack", "Decide"}
 
 
+def test_every_vc_assumes_the_models_bound_on_n() -> None:
+    """A_T,E assumes ``n >= 5`` (``min_n``): every VC and every slice has it as a hypothesis, as
+    the executor and replay refuse smaller ``n``; a model without a bound gets no hypothesis."""
+    cm, vcs = _vcs("ate.py")
+    assert cm.model.min_n == 5
+    for vc in vcs:
+        premises = [vc.hypotheses, *(sl.hypotheses for sl in vc.slices)]
+        assert all("n >= 5" in [to_text(h) for h in hyps] for hyps in premises), vc.name
+    _, otr = _vcs("otr.py")
+    assert not any(to_text(h).startswith("n >=") for vc in otr for h in vc.hypotheses)
+
+
 def test_round_invariants_hold_after_their_round() -> None:
     _, vcs = _vcs("benor.py")
     names = [vc.name for vc in vcs]

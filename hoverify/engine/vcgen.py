@@ -13,6 +13,10 @@ and the VCs are
 * **consecution**, per round ``j`` and per conjunct of ``B_{j+1 mod k}``:
   ``B_j ∧ S_j ∧ F ∧ TR_j ⇒ goal'`` where ``F`` is the fault model's assumption and ``goal'`` is the
   goal over the post-state (locals primed, ``r`` and ``phase`` advanced);
+* every VC also assumes what the model assumes of ``n`` (``n >= min_n``, when a model's
+  ``min_n`` is above 1: A_T,E's constraints on ``n``, ``α``, ``T``, ``E``); the executor and
+  counterexample replay refuse the smaller ``n`` for the same reason (omitted from the formulas
+  below);
 * **properties**: a state property ``I ⇒ P``; a two-state property (one that mentions ``old``) is
   checked over every round: ``B_j ∧ S_j ∧ F ∧ TR_j ⇒ P[old := pre, now := post]``;
 * **round lemmas** (``round_lemmas``): two-state facts ``L_{j,k}`` about round ``j``'s
@@ -56,8 +60,10 @@ from logic.terms import (
     App,
     Eq,
     Forall,
+    Ge,
     Iff,
     IntConst,
+    N,
     Not,
     Op,
     Term,
@@ -183,6 +189,9 @@ class VCGenerator:
         self.state = tuple(state)
         self.k = len(cm.rounds)
         self.file = cm.file
+        # the model's assumption on n (see the module docstring)
+        min_n = getattr(cm.model, "min_n", 1) or 1
+        self.parameters: tuple[Term, ...] = (Ge(N, IntConst(min_n)),) if min_n > 1 else ()
 
     # ---- state copies ------------------------------------------------------------------------
     def primed(self, t: Term, j: int) -> Term:
@@ -235,6 +244,7 @@ class VCGenerator:
         """``B_j ∧ S_j ∧ F ∧ TR_j`` (without ``B_j`` if not ``boundary``)."""
         rr = self.cm.rounds[j]
         hyps = [g for _, _, g in self.boundary(j)] if boundary else []
+        hyps.extend(self.parameters)
         if rr.safety is not None:
             hyps.append(rr.safety)
         if self.cm.faults is not None:
@@ -257,7 +267,7 @@ class VCGenerator:
     def generate(self) -> list[VC]:
         cm = self.cm
         vcs: list[VC] = []
-        init_hyps = (cm.init, self.init_link())
+        init_hyps = (*self.parameters, cm.init, self.init_link())
         for target, line, inv in self.boundary(0):
             vcs.append(VC(f"{target} initiation", VCKind.INITIATION, init_hyps, inv, target,
                           self.file, line))
@@ -278,7 +288,7 @@ class VCGenerator:
             for target, line, goal in self.boundary((j + 1) % self.k):
                 vcs.append(self.over_round(f"{target} {rr.name}", VCKind.CONSECUTION, j, hyps,
                                            self.primed(goal, j), target, line))
-        invs = tuple(cm.invariants)
+        invs = (*self.parameters, *cm.invariants)
         for name, prop in cm.safety.items():
             line = cm.spec_lines.get(("safety", name))
             target = f"safety[{name!r}]"
@@ -343,8 +353,8 @@ class VCGenerator:
                 before = (after,) if after is not None else ()
         last = (steps[-1].invariant,) if steps else ()
         vcs.append(VC(f"{goal.name} conclusion", VCKind.CONCLUSION,
-                      (*self.cm.invariants, *last), goal.formula, f"liveness[{goal.name!r}]",
-                      self.file, goal.line))
+                      (*self.parameters, *self.cm.invariants, *last), goal.formula,
+                      f"liveness[{goal.name!r}]", self.file, goal.line))
         return vcs
 
 
