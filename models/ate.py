@@ -33,9 +33,10 @@ round, by the argument that makes the safety invariant inductive. ``hoverify sim
 -n 5 --adversary eventually-good`` runs it against a network that corrupts ``α`` messages per
 receiver in every round the good rounds do not forbid. The proof engine proves the safety
 invariant's consecution from the round lemmas (``round_lemmas``, the steps of its proof), and with
-them the first invariant's stability; it proves the conclusion, the last two steps' progress, and
-leaves the first step's progress and the second invariant's stability unknown
-(``min_most_often`` of mailboxes with corrupted messages).
+them both chain invariants' stability (the second with the lemma that a value everyone holds is
+kept); it proves the conclusion and the last two steps' progress, and leaves the first step's
+progress unknown: that the processes of ``S1`` adopt the same value takes comparing the most
+often received values of two mailboxes (``min_most_often``), beyond instantiation depth 0.
 
 Safety properties: agreement, validity (with ``α > 0`` only for values the environment cannot
 invent: validity is checked against the initial values and may fail under value faults, so it is
@@ -105,6 +106,8 @@ class ATE(Algorithm):
         # a process that decides in the round saw a quorum for its value
         "forall i. decided(i) and not old(decided)(i)"
         " -> |{j | old(x)(j) = decision(i)}| > 2*(n + 2*1)/3 - 1",
+        # a value everyone holds is kept by everyone (the second chain invariant's stability)
+        "forall v. |{j | old(x)(j) = v}| = n -> |{j | x(j) = v}| = n",
     ]}
     invariants = [
         "(forall i. not decided(i)) or exists v. |{i | x(i) = v}| > 2*(n + 2*1)/3 - 1"
