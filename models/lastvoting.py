@@ -120,6 +120,18 @@ class LastVoting(Algorithm):
         "forall i. ts(i) = phase -> x(i) = vote(coord(phase))",
         "forall i. (commit(i) or ready(i)) -> i = coord(phase)",
     ]
+    # the Ack round in three facts (each proved from the round alone): only ``ready`` changes; a
+    # process becomes ready only as the coordinator with acks from a majority of the phase's
+    # timestamps; ready stays. The VCs over Ack are first tried from these (invariant 0's
+    # consecution: 0.9 s instead of 5 s)
+    round_lemmas = {"Ack": [
+        "forall i. x(i) = old(x)(i) and ts(i) = old(ts)(i) and vote(i) = old(vote)(i)"
+        " and commit(i) = old(commit)(i) and decided(i) = old(decided)(i)"
+        " and decision(i) = old(decision)(i)",
+        "forall i. ready(i) and not old(ready)(i)"
+        " -> i = coord(phase) and |{j | old(ts)(j) = phase}| > n/2",
+        "forall i. old(ready)(i) -> ready(i)",
+    ]}
     # Termination: one good phase with coordinator c = coord(phase): |HO(c)| > n/2 in rounds 1
     # and 3, and everyone hears c in rounds 2 and 4.
     liveness = {"termination": "eventually forall i. decided(i)"}
