@@ -132,6 +132,33 @@ def test_declared_logic_and_a_hint_give_the_same_answers(backend: str, name: str
         solve(query.formula, backend, logic="QF_NRA")
 
 
+@pytest.mark.parametrize("name", ["lia-sat", "uf-unsat", "lia-unsat-parity"])
+def test_a_hint_costs_a_second_query_only_when_the_formula_is_sat(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``prefer`` is checked after ``formula``, and only if ``formula`` is satisfiable: an unsat
+    query (most of them) is solved once. A satisfiable one answers with the hint's model."""
+    import logic.backends as backends
+
+    calls: list[Any] = []
+    real = backends._query_once
+
+    def counted(env: Any, formula: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(formula)
+        return real(env, formula, *args, **kwargs)
+
+    monkeypatch.setattr(backends, "_query_once", counted)
+    query = QUERIES[name]
+    hint = MGR.Equals(x(A), MGR.Int(5))  # 2*5 + 3*1 = 13: a model of lia-sat
+    outcome = solve(query.formula, "z3", timeout=10.0, want=(x(A), x(B)), isolate=False,
+                    prefer=hint, logic="QF_UFLIA")
+    assert outcome.answer is query.answer
+    assert calls[0] is query.formula  # the formula itself first
+    if query.answer is Answer.SAT:
+        assert len(calls) == 2 and outcome.values == (5, 1)
+    else:
+        assert len(calls) == 1
+
+
 @pytest.mark.parametrize("isolate", ISOLATION)
 @pytest.mark.parametrize("name", ["uf-sat", "lia-sat", "uf-unsat"])
 def test_want_function_is_called_only_on_sat(name: str, isolate: bool) -> None:
