@@ -440,6 +440,11 @@ class _Compiler:
                                         rr.wellformed, rr.deterministic, rr.messages,
                                         rr.fault_symbols))
         faults = self.fault_formula(syms, specs)
+        min_n = model.min_n
+        if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+            # every VC assumes n >= min_n (hoverify.engine.vcgen): it must be a number of processes
+            raise self.error(f"{model.__name__}.min_n must be a whole number of processes, at "
+                             f"least 1, not {min_n!r}", specs.attr_lines.get("min_n"))
         safety = {name: specs.attr("safety", name, text) for name, text in model.safety.items()}
         invariants = tuple(specs.attr("invariants", i, text)
                            for i, text in enumerate(model.invariants))

@@ -189,8 +189,8 @@ class VCGenerator:
         self.state = tuple(state)
         self.k = len(cm.rounds)
         self.file = cm.file
-        # the model's assumption on n (see the module docstring)
-        min_n = getattr(cm.model, "min_n", 1) or 1
+        # the model's assumption on n (see the module docstring; the compiler checked min_n)
+        min_n = cm.model.min_n
         self.parameters: tuple[Term, ...] = (Ge(N, IntConst(min_n)),) if min_n > 1 else ()
 
     # ---- state copies ------------------------------------------------------------------------
