@@ -858,7 +858,12 @@ class Reducer:
 def _class_value(c: Term) -> Term | None:
     """``t`` if ``c`` is a value class ``{q | f(q) = t}`` or a threshold class ``{q | f(q) >= t}``
     (any comparison; ``t`` not mentioning ``q``)."""
-    q, body = c.payload, c.args[0]
+    return _class_side(c.payload, c.args[0])
+
+
+def _class_side(q: Term, body: Term) -> Term | None:
+    """``t`` if ``body`` is ``f(q) = t`` or ``f(q) >= t`` (any comparison; ``t`` not mentioning
+    ``q``): what makes ``{q | body}`` a value or threshold class."""
     if body.op not in (Op.EQ, *COMPARISONS) or len(body.args) != 2:
         return None
     for a, b in (body.args, body.args[::-1]):
@@ -872,14 +877,13 @@ def _filled_classes(clause: Clause) -> Iterator[Term]:
     ground): the value class ``{q | f(q) = t}`` holds every process, so ``t`` is worth
     instantiating a value compared inside a comprehension with (``|{q | x(q) = v}| > 2n/3`` at
     ``v := t``: see ``_candidates_for``). Only a choice of instances: any choice is sound."""
-    eq = clause.matrix
-    if eq.op is not Op.EQ or len(eq.args) != 2:
+    if clause.matrix.op is not Op.EQ:
         return
-    for a, b in (eq.args, eq.args[::-1]):
-        if (a.op is Op.APP and not is_skolem(a.payload) and len(a.args) == 1
-                and a.args[0] in clause.vars and a.args[0].sort is PROC
-                and not free_vars(b) & set(clause.vars)):
-            yield b
+    bound = set(clause.vars)
+    for q in clause.vars:
+        t = _class_side(q, clause.matrix) if q.sort is PROC else None
+        if t is not None and not free_vars(t) & bound:
+            yield t
 
 
 ZERO, NONZERO, BIG = 0, 1, 2
