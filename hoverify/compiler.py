@@ -97,10 +97,12 @@ from logic.terms import (
     IntConst,
     Member,
     Mul,
+    Op,
     Sub,
     Subset,
     Term,
     Var,
+    substitute,
 )
 
 VERSIONS = ("next", "old", "init")
@@ -279,6 +281,33 @@ def _local_ty(decl: Any, vsorts: dict[str, Sort]) -> Ty:
     return ty.opt() if decl.optional else ty
 
 
+#: the values that are stored under a name of their own: atoms are left as they are
+_ATOMS = (Op.VAR, Op.APP, Op.INT_CONST, Op.BOOL_CONST, Op.NPROCS, Op.EMPTY)
+
+
+def _stored_values(syms: Symbols, env: Mapping[str, Val], pre: Mapping[str, Val],
+                   p: Term) -> dict[Term, Term]:
+    """Each compound value that the update of ``p`` stores unconditionally, mapped to the
+    post-state term that holds it (``x'(p)`` or ``x_def'(p)``; the first local if several
+    store the same value).
+
+    An update that reads a local after assigning it (``p.x = mbox.min(); p.decide(p.x)``)
+    repeats the assigned value in every later store. Since ``x'(p) = v`` is a conjunct of the
+    same update, writing ``x'(p)`` for those copies of ``v`` is an equivalence; it spares the
+    decision procedure one copy of ``v``'s quantifiers and witnesses per use."""
+    named: dict[Term, Term] = {}
+    for x, info in syms.locals.items():
+        v = env[x]
+        if v is pre[x]:
+            continue
+        if info.def_sym is not None and v.defined.op not in _ATOMS:
+            named.setdefault(v.defined, App(info.def_sym.versioned("next"), p))
+        if (v.term is not None and v.term.op not in _ATOMS
+                and (info.def_sym is None or v.defined is TRUE)):
+            named.setdefault(v.term, App(info.sym.versioned("next"), p))
+    return named
+
+
 def _fn(owner: type, name: str) -> Any:
     fn = inspect.getattr_static(owner, name)
     if isinstance(fn, (staticmethod, classmethod)):
@@ -391,8 +420,12 @@ class _Compiler:
         return dict(cache)
 
     def store(self, info: LocalInfo, v: Val, p: Term, version: str | None,
-              pre: Val | None) -> Term:
-        """``x^version(p)`` (and ``x_def``) equal the value ``v``; a frame if ``v`` is ``pre``."""
+              pre: Val | None, named: Mapping[Term, Term] | None = None) -> Term:
+        """``x^version(p)`` (and ``x_def``) equal the value ``v``; a frame if ``v`` is ``pre``.
+
+        ``named`` maps values stored by the same update to the post-state terms that hold them
+        (:func:`_stored_values`); each occurrence of one inside ``v``, except ``v`` itself, is
+        replaced by its name."""
         sym = info.sym.versioned(version)
         dsym = info.def_sym.versioned(version) if info.def_sym is not None else None
         if pre is not None and v is pre:
@@ -400,13 +433,21 @@ class _Compiler:
             if dsym is not None and info.def_sym is not None:
                 parts.append(mk_iff(App(dsym, p), App(info.def_sym, p)))
             return mk_and(*parts)
+
+        def by_name(t: Term, own: Term) -> Term:
+            if not named:
+                return t
+            return substitute(t, {k: name for k, name in named.items() if name is not own})
+
         parts = []
+        defined = v.defined
         if dsym is not None:
-            parts.append(mk_iff(App(dsym, p), v.defined))
+            defined = by_name(v.defined, App(dsym, p))
+            parts.append(mk_iff(App(dsym, p), defined))
         if v.term is not None:
-            value = mk_eq(App(sym, p), v.term)
+            value = mk_eq(App(sym, p), by_name(v.term, App(sym, p)))
             if dsym is not None and v.defined is not TRUE:
-                value = mk_implies(v.defined, value)
+                value = mk_implies(defined, value)
             parts.append(value)
         return mk_and(*parts)
 
@@ -553,7 +594,8 @@ class _Compiler:
                   {pname: _Proc(p), mname: _Mbox()}, mb)
         ub.run()
         pre = self.pre_env(syms, p)
-        stores = [self.store(info, ub.env[x], p, "next", pre[x])  # type: ignore[arg-type]
+        named = _stored_values(syms, ub.env, pre, p)  # type: ignore[arg-type]
+        stores = [self.store(info, ub.env[x], p, "next", pre[x], named)  # type: ignore[arg-type]
                   for x, info in syms.locals.items()]
         wit = [c for _, c in witnesses]
         evars = [v for v, _ in witnesses] + ub.choices

@@ -90,6 +90,26 @@ def test_temporaries_are_ssa(tmp_path: Path) -> None:
     assert y.startswith("y'(p) = |{q in HO(p) | x(q) = x(p)}|*2"), y
 
 
+def test_a_stored_value_read_again_is_named_by_its_post_state_term(tmp_path: Path) -> None:
+    """``p.x = mbox.min(); p.y = p.x + 1; p.decide(p.x)``: the later stores read ``x'(p)``, not
+    a copy of the mailbox's minimum (with its witness constraints); a value stored twice is
+    defined once and named once (no circular definition)."""
+    m = _model(tmp_path, """            p.x = mbox.min() + 1
+            p.y = p.x * 2
+            if mbox.forall(lambda v: v == p.x):
+                p.decide(p.x)""", extra="    decided = Local(bool, initial=False)\n"
+                                           "    decision = Local(int | None)\n")
+    text = to_text(compile_model(m).rounds[0].relation)
+    assert text.count("+ 1") == 1, text
+    assert "y'(p) = x'(p)*2" in text
+    assert "= x'(p)" in text[text.index("decided'(p) <->"):], text
+    m = _model(tmp_path, """            p.x = mbox.min() + 1
+            p.z = p.x""", extra="    z = Local(int, initial=0)\n")
+    text = to_text(compile_model(m).rounds[0].relation)
+    assert "x'(p) = " in text and "+ 1" in text[text.index("x'(p) = "):], text
+    assert "z'(p) = x'(p)" in text, text
+
+
 def test_temporary_assigned_on_one_path(tmp_path: Path) -> None:
     m = _model(tmp_path, """            if mbox.size > 0:
                 c = 1
