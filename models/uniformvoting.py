@@ -19,8 +19,12 @@ HO assumptions: safety needs the no-split predicate in every round,
 Safety properties: agreement, validity, irrevocability.
 
 Invariants (VMCAI'14 artifact): votes agree, and once a value is decided every ``x`` equals it. At
-phase boundaries the second needs round-1 facts; a round invariant is expected to be added by the
-proof engine issue.
+phase boundaries the second needs round-1 facts: the round invariant "a vote is the voter's new
+``x``". The second is stated pointwise, ``∀i, j. decided(i) → x(j) = decision(i)``, which is
+equivalent (``n ≥ 1``) to the artifact's ``(∀i. ¬decided(i)) ∨ ∃v. (∀i. x(i) = v) ∧ (∀i. decided(i)
+→ decision(i) = v)``. The decision procedure proves the pointwise form over ``Vote`` in about a
+second; the existential form stays unknown (its witness ``v`` would have to be instantiated with
+the new decision, a term the instantiation bound does not reach).
 """
 
 from hoverify import Algorithm, Local, NoSplit, Round, Uniform, broadcast
@@ -69,8 +73,8 @@ class UniformVoting(Algorithm):
     }
     invariants = [
         "forall i, j. vote(i) != ? and vote(j) != ? -> vote(i) = vote(j)",
-        "(forall i. not decided(i)) or exists v. (forall i. x(i) = v)"
-        " and (forall i. decided(i) -> decision(i) = v)",
+        # once a value is decided, every x equals it (pointwise; see the docstring)
+        "forall i, j. decided(i) -> x(j) = decision(i)",
         "forall i. exists j. x(i) = init(x)(j)",
         "forall i. vote(i) != ? -> exists j. vote(i) = init(x)(j)",
         # votes are reset at the end of every phase (without it, invariant 0 is not inductive)

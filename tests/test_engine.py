@@ -32,7 +32,7 @@ GOLDEN = Path(__file__).parent / "golden"
 PROVED = "tests/engine_models/flood_max.py"     # relative to ROOT (tests chdir there)
 REFUTED = "tests/engine_models/ping_wrong.py"
 HARD = "models/uniformvoting.py"
-HARD_VC = "invariant[1] Vote"                    # unknown with a real timeout
+HARD_VC = "invariant[1] Vote"                    # its slowest VC (about 1 s with a real timeout)
 TINY = "0.01"                                    # a timeout no VC of HARD is decided in
 
 
