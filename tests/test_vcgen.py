@@ -10,7 +10,8 @@ from hoverify.compiler import compile_model
 from hoverify.engine.canon import canonical_processes
 from hoverify.engine.discharge import discharge
 from hoverify.engine.replay import replay_transition
-from hoverify.engine.results import Status
+from hoverify.engine.results import Status, VCResult
+from hoverify.engine.runner import Options, check_compiled
 from hoverify.engine.sample import search
 from hoverify.engine.vcgen import BY_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS, VCKind, generate
 from hoverify.loader import load_and_compile, load_model
@@ -150,15 +151,21 @@ FALSE_LEMMA = ('    round_lemmas = {"Exchange": ['
                '    invariants = ["forall i. not decided(i)"]\n')
 
 
-def test_a_vc_proved_from_a_false_lemma_is_not_proved(tmp_path: Path) -> None:
-    """"Nobody decides" is not inductive, but it follows from the false lemma "decided does not
-    change". The lemma is refuted, so the proof from it counts for nothing: the invariant's VC is
-    checked again without the lemmas (not inductive), and ``only`` brings the lemma's VC along."""
+def _with_lemmas(tmp_path: Path, lemmas: str) -> Path:
+    """One-Third Rule with ``lemmas`` (and its invariants) in place of its own."""
     text = (MODELS / "otr.py").read_text()
     start = text.index("    round_lemmas = {")
     end = text.index("    ]\n", text.index("    invariants = [")) + len("    ]\n")
     path = tmp_path / "otr_false_lemma.py"
-    path.write_text(text[:start] + FALSE_LEMMA + text[end:])
+    path.write_text(text[:start] + lemmas + text[end:])
+    return path
+
+
+def test_a_vc_proved_from_a_false_lemma_is_not_proved(tmp_path: Path) -> None:
+    """"Nobody decides" is not inductive, but it follows from the false lemma "decided does not
+    change". The lemma is refuted, so the proof from it counts for nothing: the invariant's VC is
+    checked again without the lemmas (not inductive), and ``only`` brings the lemma's VC along."""
+    path = _with_lemmas(tmp_path, FALSE_LEMMA)
     cm = compile_model(load_model(path))
     by_name = {vc.name: vc for vc in generate(cm)}
     # the slice alone would prove the invariant (from the false lemma)
@@ -169,3 +176,24 @@ def test_a_vc_proved_from_a_false_lemma_is_not_proved(tmp_path: Path) -> None:
     assert verdicts["round_lemmas[Exchange][0]"] is Status.REFUTED
     assert verdicts["invariant[0] Exchange"] is Status.REFUTED  # not inductive, from the VC
     assert report.status is not Status.PROVED
+
+
+def test_every_vc_checked_again_without_false_lemmas_is_reported_once(tmp_path: Path) -> None:
+    """Two VCs are proved from a false lemma and checked again without it: each final verdict
+    reaches the progress callback (the CLI's lines) exactly once, as it does the report. The
+    first verdicts of the VCs still waiting to be checked again used to hold them back: the
+    CLI printed neither them nor any VC after them."""
+    path = _with_lemmas(tmp_path, FALSE_LEMMA)  # irrevocability: vacuous from the invariant
+    _, cm = load_and_compile(path)
+    opts = Options(backend="z3", timeout=10, jobs=2, only="Exchange", cache=False,
+                   kinds="safety")
+    names: list[str] = []
+    reported: list[VCResult] = []
+    report = check_compiled(cm, str(path), opts, reported.append, names.extend)
+    assert sorted(r.name for r in reported) == sorted(names) == sorted(
+        r.name for r in report.results)
+    final = {r.name: r.status for r in report.results}
+    assert {r.name: r.status for r in reported} == final
+    assert final["invariant[0] Exchange"] is Status.REFUTED
+    assert final["irrevocability Exchange"] is Status.PROVED
+    assert all(r.stats.get("slice") != BY_LEMMAS for r in report.results)

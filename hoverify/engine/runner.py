@@ -202,6 +202,8 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     discharge_all(todo, [vcs[i] for i in todo])
     if retry:
         again, retry[:] = list(retry), []
+        for i in again:  # their first verdicts stand for nothing (nor hold back the others)
+            del results[i]
         # the VCs themselves (a proof of one stands on its own: it is cached under the key)
         discharge_all(again, [replace(vcs[i], slices=()) for i in again])
     ordered = tuple(results[i] for i in range(len(vcs)))
