@@ -121,6 +121,32 @@ def test_golden_text(model: str, code: int, golden: str,
     _golden(f"{golden}.txt", _mask_text(out))
 
 
+def test_every_vc_of_the_report_is_printed_even_if_its_progress_never_came(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI prints VC lines in VC order as results come; at the end it prints, from the
+    report, every line still owed (a result that never reached the progress callback must not
+    take its line, and those after it, with it)."""
+    import io
+
+    from hoverify.commands.check import _Stream
+
+    report = hoverify.check(PROVED, cache=False)
+    names = [r.name for r in report.results]
+    assert len(names) >= 3
+    whole, partial = io.StringIO(), io.StringIO()
+    for out, given in ((whole, report.results), (partial, report.results[2:])):
+        stream = _Stream(out, None, PROVED, report.model, False)
+        stream.start(names)
+        for r in given:
+            stream.result(r)
+        if out is partial:
+            assert names[2] not in out.getvalue()  # held back behind the missing first two
+        stream.finish(report.results)
+    assert partial.getvalue() == whole.getvalue()
+    lines = whole.getvalue().splitlines()
+    assert [n for n in names if any(n in ln for ln in lines)] == names
+
+
 @pytest.mark.parametrize("model, code, golden", [
     (PROVED, 0, "check_proved"),
     (REFUTED, 1, "check_model_refuted"),

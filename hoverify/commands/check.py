@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -122,7 +123,7 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
         report = check_compiled(cm, str(path), opts, stream.result if stream else None,
                                 stream.start if stream else None)
         if stream is not None:
-            stream.finish()
+            stream.finish(report.results)
         if not report.results:
             why = (f"no VC of {report.model} matches --only {args.only!r}" if args.only else
                    f"{report.model} has no liveness VCs: give its liveness goals a proof chain "
@@ -212,8 +213,19 @@ class _Stream:
             self.status.write("\r\033[K")
             self.status.flush()
 
-    def finish(self) -> None:
+    def finish(self, results: Sequence[Any]) -> None:
+        """Print the lines still owed, from the report's ``results``: the report is the
+        verdict, and no VC of it goes unprinted even if its progress never came."""
+        from hoverify.engine.render import render_result
+
         self.clear()
+        final = {r.name: r for r in results}
+        for name in self.names[self.next:]:
+            r = final.get(name, self.waiting.get(name))
+            if r is not None:
+                self.out.write(render_result(r, self.color))
+        self.next = len(self.names)
+        self.out.flush()
 
 
 __all__ = ["add_arguments", "run", "EXIT_OK", "EXIT_REFUTED", "EXIT_UNKNOWN", "EXIT_INPUT"]
