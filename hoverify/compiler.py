@@ -440,14 +440,13 @@ class _Compiler:
             return substitute(t, {k: name for k, name in named.items() if name is not own})
 
         parts = []
-        defined = v.defined
         if dsym is not None:
-            defined = by_name(v.defined, App(dsym, p))
-            parts.append(mk_iff(App(dsym, p), defined))
+            parts.append(mk_iff(App(dsym, p), by_name(v.defined, App(dsym, p))))
         if v.term is not None:
             value = mk_eq(App(sym, p), by_name(v.term, App(sym, p)))
             if dsym is not None and v.defined is not TRUE:
-                value = mk_implies(defined, value)
+                # the value where it is defined: x_def(p) is ``v.defined`` by the part before
+                value = mk_implies(App(dsym, p), value)
             parts.append(value)
         return mk_and(*parts)
 
