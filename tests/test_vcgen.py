@@ -186,7 +186,7 @@ def test_every_vc_checked_again_without_false_lemmas_is_reported_once(tmp_path: 
     path = _with_lemmas(tmp_path, FALSE_LEMMA)  # irrevocability: vacuous from the invariant
     _, cm = load_and_compile(path)
     opts = Options(backend="z3", timeout=10, jobs=2, only="Exchange", cache=False,
-                   kinds="safety")
+                   kinds="safety", search=False)
     names: list[str] = []
     reported: list[VCResult] = []
     report = check_compiled(cm, str(path), opts, reported.append, names.extend)
