@@ -175,7 +175,7 @@ def test_exit_codes_of_the_command(_isolated: Path) -> None:
     for args, code in [
         ([PROVED], 0),
         ([REFUTED], 1),
-        (["--timeout", TINY, "--only", HARD_VC, HARD], 2),
+        (["--timeout", TINY, "--no-search", "--only", HARD_VC, HARD], 2),
         (["no/such/model.py"], 3),
         (["tests/malformed_models/syntax_error.py"], 3),
         (["--jobs", "0", PROVED], 3),
@@ -192,9 +192,22 @@ def test_unknown_is_exit_2_never_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2
     assert re.search(rf"UNKNOWN +{re.escape(HARD_VC)} ", out)
     assert "reason: " in out and "1 VCs: 0 proved, 0 refuted, 1 unknown" in out
-    code, doc = _json(["--timeout", TINY, "--only", HARD_VC, HARD], capsys)
+    code, doc = _json(["--timeout", TINY, "--no-search", "--only", HARD_VC, HARD], capsys)
     assert code == 2 and _verdicts(doc) == {HARD_VC: "unknown"}
     assert doc["summary"]["unknown"] == 1 and doc["models"][0]["status"] == "unknown"
+
+
+def test_no_search_skips_the_bounded_search_and_nothing_else(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """OTR with n/2 thresholds: its agreement invariant is not decided in TINY, and the bounded
+    search finds a reachable violation (exit 1). ``--no-search`` leaves the VC's verdict as it
+    is and adds no search result (exit 2)."""
+    args = ["--no-cache", "--timeout", TINY, "--only", "invariant[0] Exchange",
+            "tests/broken_models/otr_half.py"]
+    code, doc = _json(args, capsys)
+    assert code == 1 and "(bounded search)" in " ".join(_verdicts(doc)), doc
+    code, doc = _json(["--no-search", *args], capsys)
+    assert code == 2 and _verdicts(doc) == {"invariant[0] Exchange": "unknown"}, doc
 
 
 def test_a_refutation_wins_over_an_unknown(capsys: pytest.CaptureFixture[str]) -> None:
@@ -237,7 +250,8 @@ def test_junit_has_a_test_case_per_vc(tmp_path: Path,
     assert "failure" in [tag for _, _, tag in cases]
 
     junit2 = tmp_path / "unknown.xml"
-    code, doc = _json(["--timeout", TINY, "--only", HARD_VC, "--junit", str(junit2), HARD],
+    code, doc = _json(["--timeout", TINY, "--no-search", "--only", HARD_VC, "--junit",
+                       str(junit2), HARD],
                       capsys)
     assert code == 2
     assert [tag for _, _, tag in _junit_cases(junit2)] == ["error"]
@@ -302,7 +316,7 @@ def test_record_then_baseline_round_trip(tmp_path: Path,
 def test_a_proof_lost_since_the_baseline_is_a_regression(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     proofs = tmp_path / "proofs"
-    args = ["--timeout", TINY, "--only", HARD_VC, HARD]
+    args = ["--timeout", TINY, "--no-search", "--only", HARD_VC, HARD]
     assert _run([*args, "--record", str(proofs)], capsys)[0] == 2
     path = proofs / "uniformvoting.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -345,7 +359,7 @@ def test_second_run_is_cached_with_the_same_verdicts(_isolated: Path,
 def test_unknown_is_never_cached(_isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run([PROVED], capsys)[0] == 0
     assert len(_cache_entries(_isolated)) == 5
-    code, doc = _json(["--timeout", TINY, "--only", "Vote", HARD], capsys)
+    code, doc = _json(["--timeout", TINY, "--no-search", "--only", "Vote", HARD], capsys)
     assert code == 2
     decided = [vc for vc in _vcs(doc) if vc["status"] in ("proved", "refuted")]
     entries = _cache_entries(_isolated)
@@ -353,7 +367,7 @@ def test_unknown_is_never_cached(_isolated: Path, capsys: pytest.CaptureFixture[
     for e in entries:
         assert json.loads(e.read_text(encoding="utf-8"))["status"] in ("PROVED", "REFUTED")
     # and an unknown is decided again, not read back
-    code, doc = _json(["--timeout", TINY, "--only", HARD_VC, HARD], capsys)
+    code, doc = _json(["--timeout", TINY, "--no-search", "--only", HARD_VC, HARD], capsys)
     assert code == 2 and not any(vc["cached"] for vc in _vcs(doc))
 
 

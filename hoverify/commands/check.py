@@ -56,6 +56,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     kinds.add_argument("--liveness-only", action="store_true",
                        help="only the liveness VCs (proof chains of the liveness goals)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not fill the cache")
+    p.add_argument("--no-search", action="store_true",
+                   help="when a VC is not proved, skip the bounded search for a reachable "
+                        "violation (running the model's code on small instances)")
     p.add_argument("--json", action="store_true",
                    help="print a JSON report (schema 'hoverify-check', version 1) instead of text")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per VC)")
@@ -101,7 +104,7 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
 
     kinds = "safety" if args.safety_only else "liveness" if args.liveness_only else "all"
     opts = Options(backend=args.backend, timeout=args.timeout, jobs=args.jobs, only=args.only,
-                   cache=not args.no_cache, kinds=kinds)
+                   cache=not args.no_cache, kinds=kinds, search=not args.no_search)
     out: TextIO = sys.stdout
     text = not args.json
     tty = out.isatty() and text
