@@ -24,7 +24,10 @@
   expression; ``if`` merges with if-then-else; unassigned locals keep their value); ``w̄`` are
   the witness senders of ``min``/``max``/``max_by``/``min_most_often`` and ``b̄`` the Boolean
   choices of ``choose``/``coin`` (option ``i`` is taken iff ``b_1..b_{i-1}`` are false and
-  ``b_i`` true). See :mod:`hoverify.compile_mailbox` for the mailbox. Under crash-stop,
+  ``b_i`` true). A compound value stored in ``x'(p)`` that a later store repeats (``p.x = ...;
+  p.decide(p.x)``) appears there as ``x'(p)``, once defined (:func:`_stored_values`); an
+  optional local's value is stated under ``x_def'(p)``. See :mod:`hoverify.compile_mailbox`
+  for the mailbox. Under crash-stop,
   ``C ⊆ C'``, processes in ``C'`` keep their state and crashed senders send nothing.
   ``safety`` is the round's HO predicate; ``wellformed`` collects the conditions under which the
   executor raises no run-time error (e.g. no ``None`` stored in a non-optional local).
