@@ -148,17 +148,49 @@ def _split_comprehension(q: Term, body: Term) -> Term:
     ``S ∩ {q | B(q)}``: the same sets, as intersections of fewer, more often shared atoms
     (``{q in HO(p) | x(q) = v}`` for many ``p`` and ``v`` becomes ``HO(p) ∩ {q | x(q) = v}``)."""
     if body.op is not Op.AND:
-        return _canonical_comprehension(q, body)
+        return _membership_cases(q, body)
     parts: list[Term] = []
     for c in body.args:
         if c.op is Op.MEMBER and c.args[0] is q and q not in free_vars(c.args[1]):
             parts.append(c.args[1])
         else:
-            parts.append(_canonical_comprehension(q, c))
+            parts.append(_membership_cases(q, c))
     out = parts[0]
     for p in parts[1:]:
         out = Inter(out, p)
     return out
+
+
+def _membership_cases(q: Term, atom: Term) -> Term:
+    """``{q | atom}`` where ``atom`` reads ``if q in S then a else b`` (a message that may be
+    corrupted: ``S`` is ``AHO(p)``) as ``(S ∩ {q | atom[a]}) ∪ ({q | atom[b]} \\ S)``: the same
+    set, over atoms shared between processes (``{q | x(q) = v}`` rather than one set per
+    receiver), so that equal heard-of sets give equal counts by the Venn regions alone."""
+    ite = _membership_ite(q, atom)
+    if ite is None:
+        return _canonical_comprehension(q, atom)
+    c, a, b = ite.args
+    s = c.args[1]
+    then = _split_comprehension(q, desugar(substitute(atom, {ite: a})))
+    other = _split_comprehension(q, desugar(substitute(atom, {ite: b})))
+    return Union_(Inter(s, then), Diff(other, s))
+
+
+def _membership_ite(q: Term, atom: Term) -> Term | None:
+    """A non-Boolean ``if q in S then a else b`` in ``atom`` (outside binders), ``S`` free of
+    ``q``."""
+    stack = list(atom.args)
+    while stack:
+        t = stack.pop()
+        if t.op in BINDERS:
+            continue
+        if t.op is Op.ITE and t.sort is not BOOL:
+            c = t.args[0]
+            if (c.op is Op.MEMBER and c.args[0] is q and q not in free_vars(c.args[1])
+                    and c.args[1].op in (Op.APP, Op.VAR)):
+                return t
+        stack.extend(t.args)
+    return None
 
 
 def _canonical_comprehension(q: Term, body: Term) -> Term:

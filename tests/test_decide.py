@@ -294,6 +294,32 @@ def test_a_value_every_process_holds_instantiates_value_classes() -> None:
                for v, t in i.substitution if v.sort == VAL)
 
 
+def test_a_possibly_corrupted_message_splits_its_comprehension_into_shared_sets() -> None:
+    """``{q in HO(p) | (if q in AHO(p) then c(p, q) else x(q)) = v}`` (a count in a mailbox under
+    value faults) is ``HO(p) ∩ ((AHO(p) ∩ {q | c(p, q) = v}) ∪ ({q | x(q) = v} \\ AHO(p)))``:
+    the value class ``{q | x(q) = v}`` is one set atom shared by every receiver (it was one
+    comprehension per receiver), and two receivers with the same heard-of set and no corrupted
+    message count the same."""
+    from logic import Ite
+
+    ho = FunctionSymbol("HO", (PROC,), SET_PROC)
+    aho = FunctionSymbol("AHO", (PROC,), SET_PROC)
+    bad = FunctionSymbol("c", (PROC, PROC), VAL)
+    p, j, q = Var("p", PROC), Var("j", PROC), Var("q", PROC)
+
+    def count(r: object) -> object:
+        msg = Ite(Member(q, App(aho, r)), App(bad, r, q), App(X, q))
+        return Card(Comprehension(q, And(Member(q, App(ho, r)), Eq(msg, V))))
+
+    empty = Comprehension(q, Eq(IntConst(0), IntConst(1)))
+    hyps = [Eq(App(ho, p), App(ho, j)), Eq(App(aho, p), empty), Eq(App(aho, j), empty)]
+    res = entails(hyps, Eq(count(p), count(j)), depth=0)
+    assert res.verdict is Verdict.VALID, res.reason
+    atoms = {str(a) for a in reduce_formula(And(*hyps, Not(Eq(count(p), count(j)))),
+                                            depth=0).reducer.set_atoms}
+    assert sum("x(" in a for a in atoms) == 1, atoms  # one value class, shared
+
+
 def test_set_constants_alone_need_no_witness_links() -> None:
     """A formula over set constants and cardinalities has no process for a Venn witness to stand
     for: its reduction leaves out the witnesses' memberships and the regions' lexicographic order,
