@@ -548,6 +548,15 @@ class Algorithm:
         # init(p, v): defined by every model (see check), not here; accessed on the class
         init: ClassVar[Callable[[ProcessBase, Any], object]]
 
+    @classmethod
+    def too_few_processes(cls, n: int) -> str | None:
+        """Why ``n`` processes are outside the model's assumptions (fewer than ``min_n``), or
+        ``None``: the one statement of that bound for the executor, the runtime, replay and
+        the VCs' ``n >= min_n``."""
+        if n < cls.min_n:
+            return f"{cls.__name__} assumes n >= {cls.min_n} (n = {n})"
+        return None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         decls: dict[str, Local] = {}

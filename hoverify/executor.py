@@ -624,8 +624,9 @@ def run(model: type[Algorithm], n: int, rounds: int, adversary: str | Adversary 
     model.check()
     if not isinstance(n, int) or n < 1:
         raise HoverifyError(f"n must be a positive integer, not {n!r}")
-    if n < model.min_n:
-        raise HoverifyError(f"{model.__name__} assumes n >= {model.min_n} (n = {n})")
+    too_few = model.too_few_processes(n)
+    if too_few is not None:
+        raise HoverifyError(too_few)
     if rounds < 0:
         raise HoverifyError(f"rounds must be >= 0, not {rounds}")
     adv = parse_adversary(adversary)

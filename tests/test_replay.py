@@ -565,3 +565,22 @@ def test_symbols_are_the_compilers() -> None:
     names = {(f.name, f.version) for f in s.functions}
     assert {("x", None), ("decision_def", None), ("input", None)} <= names
     assert FunctionSymbol("x", (PROC,), cm.locals["x"].sym.codomain) in s.functions
+
+
+def test_too_few_processes_is_one_fact_for_the_executor_and_replay() -> None:
+    """A_T,E assumes ``n >= 5``. A solver state with 4 processes is not replayed (the model's
+    code is not run outside its assumptions), for the same reason, in the same words, as the
+    executor refuses to run it."""
+    from hoverify.errors import HoverifyError
+    from hoverify.executor import run
+
+    model = load_model(Path(__file__).resolve().parent.parent / "models" / "ate.py")
+    cm = compile_model(model)
+    why = model.too_few_processes(4)
+    assert why is not None and "n >= 5" in why and model.too_few_processes(5) is None
+    with pytest.raises(HoverifyError) as e:
+        run(model, 4, 1)
+    assert str(e.value) == why
+    pre = initial_state(model, [0, 1, 1, 1])
+    rep = replay_state(cm, cm.encode(pre), TRUE)
+    assert not rep.confirmed and rep.reason == why

@@ -134,8 +134,9 @@ def run(args: argparse.Namespace) -> int:
         n = len(peers)
         if not 0 <= args.id < n:
             raise HoverifyError(f"--id {args.id}: the peers file lists replicas 0..{n - 1}")
-        if n < model.min_n:
-            raise HoverifyError(f"{model.__name__} assumes n >= {model.min_n} (n = {n})")
+        too_few = model.too_few_processes(n)
+        if too_few is not None:
+            raise HoverifyError(too_few)
         if args.linger != args.linger or not 0.0 <= args.linger <= 3600.0:
             raise HoverifyError("--linger must be between 0 and 3600 seconds")
         config, faults, fixed, domain = settings(args, n)

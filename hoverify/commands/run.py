@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
         n = args.n
         if not 1 <= n <= 1000:
             raise HoverifyError(f"-n must be between 1 and 1000, not {n}")
-        if n < model.min_n:
-            raise HoverifyError(f"{model.__name__} assumes n >= {model.min_n} (n = {n})")
+        too_few = model.too_few_processes(n)
+        if too_few is not None:
+            raise HoverifyError(too_few)
         if not 0 <= args.crash <= n:
             raise HoverifyError(f"--crash {args.crash}: there are {n} replicas")
         if args.crash_at != args.crash_at or not 0.0 <= args.crash_at <= 86_400.0:

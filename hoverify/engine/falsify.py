@@ -28,7 +28,7 @@ def search(model: type[Algorithm], file: str) -> VCResult | None:
 
     start = time.perf_counter()
     rounds = 2 * len(model.rounds)
-    n = max(SEARCH_N, getattr(model, "min_n", 1) or 1)
+    n = max(SEARCH_N, model.min_n)
     if n > 8:
         return None
     try:

@@ -527,9 +527,9 @@ def _replay_transition(compiled: CompiledModel, structure: Structure, violated: 
     notes = tuple(reader.notes)
     info["notes"] = notes
     info["solver_state"] = solver_post
-    min_n = getattr(model, "min_n", 1)
-    if n < min_n:
-        return _failed(f"n = {n} is below the model's assumption n >= {min_n}", **info)
+    too_few = model.too_few_processes(n)
+    if too_few is not None:
+        return _failed(too_few, **info)
     eng = engine(model, n)
     try:
         rinput = eng.normalise(pre, raw_input)
@@ -633,9 +633,9 @@ def _replay_initial(compiled: CompiledModel, structure: Structure, violated: Ter
     info: dict[str, Any] = {"round": None, "round_name": None, "notes": tuple(reader.notes),
                             "solver_state": solver_state, "kind": "initial"}
     n = reader.n
-    min_n = getattr(model, "min_n", 1)
-    if n < min_n:
-        return _failed(f"n = {n} is below the model's assumption n >= {min_n}", **info)
+    too_few = model.too_few_processes(n)
+    if too_few is not None:
+        return _failed(too_few, **info)
     try:
         s0 = initial_state(model, inputs)
     except Exception as e:  # noqa: BLE001 - the model's code may raise anything
@@ -665,9 +665,9 @@ def replay_state(compiled: CompiledModel, structure: Structure, violated: Term) 
                            kind="state")
         info: dict[str, Any] = {"pre": pre, "round": None, "round_name": None,
                                 "notes": tuple(reader.notes), "kind": "state"}
-        min_n = getattr(compiled.model, "min_n", 1)
-        if pre.n < min_n:
-            return _failed(f"n = {pre.n} is below the model's assumption n >= {min_n}", **info)
+        too_few = compiled.model.too_few_processes(pre.n)
+        if too_few is not None:
+            return _failed(too_few, **info)
         enc = compiled.encode(pre, extra_ints=_int_range(compiled, structure, pre.r, pre.n))
         # encode also tabulates C' (= C): a state condition has no successor, leave it out
         csym = compiled.symbols.crashed

@@ -92,7 +92,7 @@ def search(cm: CompiledModel, vc: VC, *, samples: int = SAMPLES, seconds: float 
     pre_hyps = And(*[h for h in vc.hypotheses if h is not vc.round.relation
                      and not any(f.version == "next" for f in symbols(h))])
     deadline = time.perf_counter() + seconds
-    min_n = max(1, getattr(cm.model, "min_n", 1) or 1)
+    min_n = cm.model.min_n  # checked by the compiler: a whole number, at least 1
     for i in range(samples):
         if time.perf_counter() > deadline:
             break
