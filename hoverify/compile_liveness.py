@@ -7,11 +7,15 @@ A model states (see :class:`hoverify.dsl.Algorithm`)
 * ``good_rounds``: name -> an HO predicate (a good *round*, any round of the phase) or a dict
   from round names to HO predicates (a good *phase*: each of its rounds constrained separately);
 * ``assumption``: an LTL formula over the names of ``good_rounds`` (:mod:`hoverify.liveness.ltl`);
-* ``progress``: goal name -> its proof chain, a list of steps ``(good, invariant)``. The
-  invariant of a step over a good phase is a dict from round names to the state formula that
-  holds after that round of the good phase (the last round's is the step's invariant). The good
-  phase ``"any"`` is built in: a phase without any HO constraint beyond the safety predicate (every
-  phase is one), for steps that need no help from the network.
+* ``progress``: goal name -> its proof chain, a list of steps ``(good, invariant)`` or
+  ``(good, invariant, lemmas)``. The invariant of a step over a good phase is a dict from round
+  names to the state formula that holds after that round of the good phase (the last round's is
+  the step's invariant). The good phase ``"any"`` is built in: a phase without any HO constraint
+  beyond the safety predicate (every phase is one), for steps that need no help from the network.
+  A step's ``lemmas`` (round name -> two-state formulas, as ``round_lemmas``) are the step's
+  argument about the round in parts: each is proved from the round and the ones before it, and
+  the last one stands for the round in the step's progress VC only (the other VCs never see them,
+  so a heavy fact that one step needs costs nothing elsewhere).
 
 The chain is checked against the assumption here: every good round a chain consumes must be
 promised by the assumption, in order (:func:`hoverify.liveness.ltl.supplies`: the assumption
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hoverify.errors import CompileError
@@ -64,6 +68,8 @@ class ChainStep:
     invariant: Term
     after: Mapping[str, Term]
     line: int | None
+    #: round name -> the step's lemmas over that round (see the module docstring)
+    lemmas: Mapping[str, tuple[Term, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -186,10 +192,10 @@ def _chain(goal: str, steps_src: Any, good: Mapping[str, GoodRounds], round_name
     steps = []
     for i, step in enumerate(steps_src):
         where = f"progress[{goal!r}] step {i + 1}"
-        if not (isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], str)):
-            raise error(f"{where} must be a pair (good round name, invariant), found {step!r}",
-                        line)
-        gname, inv = step
+        if not (isinstance(step, tuple) and len(step) in (2, 3) and isinstance(step[0], str)):
+            raise error(f"{where} must be a pair (good round name, invariant) or a triple (good "
+                        f"round name, invariant, lemmas), found {step!r}", line)
+        gname, inv = step[:2]
         g = good.get(gname)
         if g is None:
             known = ", ".join(map(repr, good)) or "none: declare good_rounds"
@@ -217,8 +223,32 @@ def _chain(goal: str, steps_src: Any, good: Mapping[str, GoodRounds], round_name
                             f"of its rounds as a dict ({', '.join(round_names)})", line)
         else:
             raise error(f"{where}: the invariant must be a formula string", line)
-        steps.append(ChainStep(i + 1, gname, invariant, after, line))
+        lemmas = _step_lemmas(where, step[2] if len(step) == 3 else {}, round_names,
+                              (goal, i), compile_text, line, error)
+        steps.append(ChainStep(i + 1, gname, invariant, after, line, lemmas))
     return tuple(steps)
+
+
+def _step_lemmas(where: str, src: Any, round_names: list[str], key: tuple[str, int],
+                 compile_text: Compile, line: int | None,
+                 error: Callable[[str, int | None], CompileError]) -> dict[str, tuple[Term, ...]]:
+    """A step's lemmas (``key``: goal and step index): round name -> a formula string or a list
+    of them."""
+    if not isinstance(src, Mapping):
+        raise error(f"{where}: the lemmas must be a dict from round names to lists of two-state "
+                    f"formula strings (as round_lemmas), found {src!r}", line)
+    out: dict[str, tuple[Term, ...]] = {}
+    for rname, texts in src.items():
+        if rname not in round_names:
+            raise error(f"{where}: lemmas for {rname!r}, which is not a round "
+                        f"({', '.join(round_names)})", line)
+        items = [texts] if isinstance(texts, str) else texts
+        if not isinstance(items, (list, tuple)) or not items:
+            raise error(f"{where}: the lemmas over {rname!r} must be a non-empty list of "
+                        f"two-state formula strings, found {texts!r}", line)
+        out[rname] = tuple(compile_text("progress", (*key, rname, k), text)
+                           for k, text in enumerate(items))
+    return out
 
 
 def _check_assumption(name: str, assumption: str, goals: list[LivenessGoal],

@@ -271,9 +271,14 @@ class MailboxModel:
             # implied by the above (a value nobody sent is counted 0 times), but stated over the
             # values: a value's count in p's mailbox is |HO(p) ∩ {q | x(q) = v}|, which the
             # decision procedure decomposes over the value classes it already has, where the
-            # per-sender form needs a new set for each sender it is instantiated with
+            # per-sender form needs a new set for each sender it is instantiated with. The tie
+            # break too (in a non-empty mailbox a value counted as often as the chosen one was
+            # received, so the chosen one is at most it): two receivers' choices are then
+            # compared through their values (v := the other's choice), not their senders
             v = self.fresh("v", ty.sort)
-            most = Forall(v, Le(self.count(lambda m: eq(m, Val(ty.strict(), v))), cw))
+            cv = self.count(lambda m: eq(m, Val(ty.strict(), v)))
+            tie = mk_implies(mk_and(self.member(w), Eq(cv, cw)), le(pw, Val(ty.strict(), v)))
+            most = Forall(v, mk_and(Le(cv, cw), tie))
             constraint = mk_and(constraint, most)
         self.register(w, constraint)
         mw = self.member(w)

@@ -303,14 +303,16 @@ class UncorruptedKernel(_CorruptionPredicate):
     corrupted: ``∃S1, S2. |S1| > size ∧ |S2| > heard ∧ ∀p ∈ S1. HO(p) = SHO(p) = S2`` (A_{T,E}'s
     first good round, with ``size = E - α`` and ``heard = T``).
 
-    The formula names ``S2`` by a process ``k`` hearing it (``S2 = HO(k)``, and ``S1`` is then
-    every process hearing exactly ``HO(k)`` without corruption), which is equivalent whenever
-    ``size >= 0`` (``S1`` is not empty, any member of it is a ``k``)."""
+    The formula names ``S2`` by a process ``k`` of ``S1`` (``S2 = HO(k)``, ``AHO(k) = {}``, and
+    ``S1`` is then every process hearing exactly ``HO(k)`` without corruption), which is
+    equivalent whenever ``size >= 0`` (``S1`` is not empty, any member of it is a ``k``) and is
+    what :meth:`holds_with` checks. That ``k`` is in ``S1`` is what a proof uses: every member of
+    ``S1`` adopts what ``k`` adopts (A_T,E's first chain step)."""
 
     def __init__(self, size: int | str | NExpr, heard: int | str | NExpr) -> None:
         self.size = nexpr(size)
         self.heard = nexpr(heard)
-        self.formula = (f"exists k. |HO(k)| > {self.heard} and "
+        self.formula = (f"exists k. |HO(k)| > {self.heard} and AHO(k) = {{}} and "
                         f"|{{p | HO(p) = HO(k) and AHO(p) = {{}}}}| > {self.size}")
 
     def __repr__(self) -> str:

@@ -23,20 +23,23 @@ three good rounds in this order (``r0 < r1 < r2``, anything between them), state
 (b) ``heard``: ``∀p. |HO(p)| > T`` (``HeardMoreThan(T)``);
 (c) ``safe``: ``∀p. |SHO(p)| > E`` (``SafelyHeardMoreThan(E)``).
 
-The proof chain (``progress``): after (a), ``∃v. |{i | x(i) = v}| > E − α`` and every decided
-process decided ``v`` (the processes of ``S1`` adopt the same value, and it is the safety
-invariant's value if anyone decided); after (b), ``∃v. ∀i. x(i) = v`` and every decided process
-decided ``v`` (more than ``E − α`` holders of ``v`` keep it the most often received value of
-anyone hearing more than ``T``: at most ``α`` messages are corrupted); after (c), everyone decided
-(more than ``E`` uncorrupted copies of ``v``). The first two invariants are stable under every
-round, by the argument that makes the safety invariant inductive. ``hoverify simulate models/ate.py
--n 5 --adversary eventually-good`` runs it against a network that corrupts ``α`` messages per
-receiver in every round the good rounds do not forbid. The proof engine proves the safety
-invariant's consecution from the round lemmas (``round_lemmas``, the steps of its proof), and with
-them both chain invariants' stability (the second with the lemma that a value everyone holds is
-kept); it proves the conclusion and the last two steps' progress, and leaves the first step's
-progress unknown: that the processes of ``S1`` adopt the same value takes comparing the most
-often received values of two mailboxes (``min_most_often``), beyond instantiation depth 0.
+The proof chain (``progress``): after (a), ``∃v. |{i | x(i) = v}| > E − α`` (the processes of
+``S1`` adopt the same value); after (b), ``∃v. ∀i. x(i) = v`` (more than ``E − α`` holders of
+``v`` keep it the most often received value of anyone hearing more than ``T``: at most ``α``
+messages are corrupted); after (c), everyone decided (more than ``E`` uncorrupted copies of
+``v``). A decided process decided that ``v``: the safety invariant says so, as two quorums of
+more than ``E − α`` share a value. The first two invariants are stable under every round, by the
+argument that makes the safety invariant inductive. ``hoverify simulate models/ate.py -n 5
+--adversary eventually-good`` runs it against a network that corrupts ``α`` messages per receiver
+in every round the good rounds do not forbid.
+
+The proof engine proves every VC: the safety invariant's consecution from the round lemmas
+(``round_lemmas``, the steps of its proof), and with them the chain invariants' stability (the
+second with the lemma that a value everyone holds is kept). Step (a) compares the most often
+received values of two mailboxes (``min_most_often``); its lemmas do it in three steps, each
+proved from the one before: a clean receiver hearing more than ``T`` adopts the smallest value it
+hears most often; so two clean receivers hearing the same processes adopt the same value; so all
+of ``S1`` adopts the value of any one of them.
 
 Safety properties: agreement, validity (with ``α > 0`` only for values the environment cannot
 invent: validity is checked against the initial values and may fail under value faults, so it is
@@ -115,8 +118,7 @@ class ATE(Algorithm):
     ]
     # Termination: three good rounds, in this order (r0 < r1 < r2, any rounds between them).
     # (a) more than E - α processes hear the same more than T processes without corruption: they
-    #     all adopt the same value v, so more than E - α processes hold v (and a decided process
-    #     decided v: the safety invariant's v is what they adopt);
+    #     all adopt the same value v, so more than E - α processes hold v (the step's lemmas);
     # (b) everyone hears more than T: more than E - α holders of v leave v the most often
     #     received value (at most α corrupted), so everyone adopts v;
     # (c) everyone safely hears more than E: everyone receives more than E copies of v and
@@ -130,10 +132,22 @@ class ATE(Algorithm):
     assumption = "eventually (clean and next eventually (heard and next eventually safe))"
     progress = {
         "termination": [
-            ("clean", "exists v. |{i | x(i) = v}| > 2*(n + 2*1)/3 - 1"
-                      " and (forall i. decided(i) -> decision(i) = v)"),
-            ("heard", "exists v. (forall i. x(i) = v)"
-                      " and (forall i. decided(i) -> decision(i) = v)"),
+            ("clean", "exists v. |{i | x(i) = v}| > 2*(n + 2*1)/3 - 1", {"Exchange": [
+                # a process hearing more than T without corruption adopts the smallest of the
+                # values it hears most often
+                "forall i, v. |HO(i)| > 2*(n + 2*1)/3 and AHO(i) = {}"
+                " -> |{j | j in HO(i) and old(x)(j) = v}|"
+                "      <= |{j | j in HO(i) and old(x)(j) = x(i)}|"
+                "    and (|{j | j in HO(i) and old(x)(j) = v}|"
+                "         = |{j | j in HO(i) and old(x)(j) = x(i)}| -> x(i) <= v)",
+                # so two that hear the same such processes adopt the same value
+                "forall i, j. |HO(i)| > 2*(n + 2*1)/3 and HO(j) = HO(i) and AHO(i) = {}"
+                " and AHO(j) = {} -> x(i) = x(j)",
+                # so all the processes hearing what k hears, as k does, adopt k's value
+                "forall k. |HO(k)| > 2*(n + 2*1)/3 and AHO(k) = {}"
+                " -> |{i | HO(i) = HO(k) and AHO(i) = {}} minus {i | x(i) = x(k)}| = 0",
+            ]}),
+            ("heard", "exists v. forall i. x(i) = v"),
             ("safe", "forall i. decided(i)"),
         ],
     }

@@ -16,7 +16,13 @@ from hoverify.adversary import Stack, parse_adversary
 from hoverify.adversary_ltl import EventuallyGood
 from hoverify.commands import simulate
 from hoverify.engine.results import Status
-from hoverify.engine.vcgen import VCKind, generate
+from hoverify.engine.vcgen import (
+    BY_LEMMAS,
+    LEMMA_BEFORE,
+    ROUND_ALONE,
+    VCKind,
+    generate,
+)
 from hoverify.errors import AdversaryError, CompileError, HoverifyError
 from hoverify.executor import run
 from hoverify.ho import HOSets, bits
@@ -249,17 +255,48 @@ def test_proved_liveness_vcs_of_ate() -> None:
     assert report.results[0].kind is VCKind.CONCLUSION
 
 
-def test_the_safe_round_decides_is_proved() -> None:
-    """The last step's progress: from a common value held by everyone, a round in which everyone
-    hears more than E uncorrupted messages makes everyone decide. Needs the most-often-received
-    value's count bounded over the values (see hoverify.compile_mailbox)."""
-    report = hoverify.check(ATE_FILE, kinds="liveness", only="step 3 progress", timeout=60,
-                            cache=False)
-    name = "termination step 3 progress Exchange"
-    verdicts = {r.name: r.status for r in report.results}
-    assert verdicts[name] is Status.PROVED, [(r.name, r.status, r.reason) for r in report.results]
-    # with the round lemmas it may be proved from
-    assert all(other.startswith("round_lemmas[Exchange]") for other in verdicts if other != name)
+def test_every_liveness_vc_of_ate_is_proved() -> None:
+    """The whole chain. Step 1 (the processes hearing the same more than T processes without
+    corruption adopt one value) is proved from its lemmas, each from the one before: the first
+    needs the tie break of the most often received value stated over the values (see
+    hoverify.compile_mailbox). Step 3 needs that value's count bounded over the values."""
+    report = hoverify.check(ATE_FILE, kinds="liveness", timeout=60, cache=False)
+    by_name = {r.name: r for r in report.results}
+    assert [(r.name, r.status, r.reason) for r in report.results
+            if r.status is not Status.PROVED] == []
+    assert by_name["termination step 1 progress Exchange"].stats["slice"] == BY_LEMMAS
+    assert [by_name[f"termination step 1 lemma[{k}] Exchange"].stats["slice"]
+            for k in range(3)] == [ROUND_ALONE, LEMMA_BEFORE, LEMMA_BEFORE]
+    # with the round lemmas they may be proved from, and nothing else
+    assert {r.name for r in report.results if not r.kind.liveness} == {
+        *(f"round_lemmas[Exchange][{k}]" for k in range(6)),
+        *(f"termination step 1 lemma[{k}] Exchange" for k in range(3))}
+
+
+def _with_step_lemmas(tmp_path: Path, lemmas: str) -> Path:
+    """A_T,E with ``lemmas`` in place of its first step's lemmas."""
+    text = ATE_FILE.read_text()
+    start = text.index('{"Exchange": [', text.index('("clean", "exists v.'))
+    end = text.index("]}),", start) + len("]}")
+    path = tmp_path / "ate_lemmas.py"
+    path.write_text(text[:start] + lemmas + text[end:])
+    return path
+
+
+@pytest.mark.parametrize(("lemmas", "message"), [
+    ('["forall i. x(i) = old(x)(i)"]',
+     "step 1: the lemmas must be a dict from round names to lists of two-state formula"),
+    ('{"Vote": ["forall i. x(i) = old(x)(i)"]}',
+     "step 1: lemmas for 'Vote', which is not a round (Exchange)"),
+    ('{"Exchange": []}', "the lemmas over 'Exchange' must be a non-empty list"),
+    ('{"Exchange": ["forall i. x(i) = old(y)(i)"]}', "'y'"),
+])
+def test_malformed_step_lemmas_are_located_errors(tmp_path: Path, lemmas: str,
+                                                  message: str) -> None:
+    path = _with_step_lemmas(tmp_path, lemmas)
+    with pytest.raises(CompileError) as e:
+        load_and_compile(path)
+    assert message in str(e.value) and "ate_lemmas.py:" in str(e.value), str(e.value)
 
 
 # ---- simulation --------------------------------------------------------------------------------

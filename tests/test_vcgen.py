@@ -11,9 +11,16 @@ from hoverify.engine.canon import canonical_processes
 from hoverify.engine.discharge import discharge
 from hoverify.engine.replay import replay_transition
 from hoverify.engine.results import Status, VCResult
-from hoverify.engine.runner import Options, check_compiled
+from hoverify.engine.runner import Options, check_compiled, lemma_dependencies, with_lemmas
 from hoverify.engine.sample import search
-from hoverify.engine.vcgen import BY_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS, VCKind, generate
+from hoverify.engine.vcgen import (
+    BY_LEMMAS,
+    LEMMA_BEFORE,
+    ROUND_ALONE,
+    ROUND_AND_LEMMAS,
+    VCKind,
+    generate,
+)
 from hoverify.loader import load_and_compile, load_model
 from logic.evaluate import holds
 from logic.printer import to_text
@@ -114,9 +121,9 @@ def test_random_states_find_nothing_for_an_inductive_invariant() -> None:
 
 def test_round_lemmas_stand_for_their_round() -> None:
     """A round lemma is a VC of its own (from the round and the lemmas before it), tried first
-    from the round alone, without the invariants. Every other VC over the round keeps the round's
-    relation and not the lemmas, and is first tried from the lemmas instead of the relation: that
-    is how the seed paper's invariant is proved."""
+    from the lemma just before it alone and from the round alone, without the invariants. Every
+    other VC over the round keeps the round's relation and not the lemmas, and is first tried from
+    the lemmas instead of the relation: that is how the seed paper's invariant is proved."""
     cm, vcs = _vcs("otr.py")
     by_name = {vc.name: vc for vc in vcs}
     relation = cm.rounds[0].relation
@@ -126,11 +133,15 @@ def test_round_lemmas_stand_for_their_round() -> None:
         assert lm.kind is VCKind.TRANSITION_PROPERTY and lm.target_line
         assert lm.lemma_of == "Exchange"
         assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
-        assert [sl.label for sl in lm.slices] == [ROUND_ALONE] + ([ROUND_AND_LEMMAS] if k else [])
+        assert [sl.label for sl in lm.slices] == (
+            [LEMMA_BEFORE, ROUND_ALONE, ROUND_AND_LEMMAS] if k else [ROUND_ALONE])
         for sl in lm.slices:
-            assert relation in sl.hypotheses
+            assert (relation in sl.hypotheses) == (sl.label != LEMMA_BEFORE)
             assert not set(cm.invariants) & set(sl.hypotheses)
             assert set(sl.hypotheses) < set(lm.hypotheses)
+            assert set(sl.hypotheses) & goals == (
+                {lemmas[k - 1].goal} if sl.label == LEMMA_BEFORE
+                else {x.goal for x in lemmas[:k]} if sl.label == ROUND_AND_LEMMAS else set())
     for name in ("invariant[0] Exchange", "irrevocability Exchange",
                  "termination step 1 stable Exchange", "termination step 2 progress Exchange"):
         vc = by_name[name]
@@ -146,6 +157,47 @@ def test_round_lemmas_stand_for_their_round() -> None:
     assert seed.status is Status.PROVED and seed.stats["slice"] == BY_LEMMAS
 
 
+def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> None:
+    """A_T,E's first step has lemmas over its round: each is a VC of its own, tried first from
+    the lemma just before it; the last one joins the round's lemmas in the slice of the step's
+    progress VC, and no other VC sees any of them. The runner waits for exactly the lemmas a
+    VC's slice uses, and ``--only`` brings along every lemma a selected VC rests on."""
+    cm, vcs = _vcs("ate.py")
+    by_name = {vc.name: vc for vc in vcs}
+    relation = cm.rounds[0].relation
+    steps = [by_name[f"termination step 1 lemma[{k}] Exchange"] for k in range(3)]
+    rounds = [by_name[f"round_lemmas[Exchange][{k}]"] for k in range(6)]
+    for k, lm in enumerate(steps):
+        assert lm.lemma_of == "Exchange" and lm.kind is VCKind.TRANSITION_PROPERTY
+        assert lm.target == "progress['termination'] step 1"
+        assert [h for h in lm.hypotheses if h in {x.goal for x in steps + rounds}] == [
+            x.goal for x in steps[:k]]
+    (first, *_), (before, *_) = steps[0].slices, steps[2].slices
+    assert first.label == ROUND_ALONE and relation in first.hypotheses
+    assert before.label == LEMMA_BEFORE and relation not in before.hypotheses
+    assert steps[1].goal in before.hypotheses and steps[0].goal not in before.hypotheses
+    progress = by_name["termination step 1 progress Exchange"]
+    (sl,) = progress.slices
+    assert sl.label == BY_LEMMAS and relation not in sl.hypotheses
+    assert {x.goal for x in rounds} | {steps[2].goal} <= set(sl.hypotheses)
+    assert not {steps[0].goal, steps[1].goal} & set(sl.hypotheses)
+    step_goals = {x.goal for x in steps}
+    for vc in vcs:
+        if vc is not progress:
+            assert all(not step_goals & set(s.hypotheses) for s in vc.slices
+                       if s.label == BY_LEMMAS), vc.name
+    index = {vc.name: i for i, vc in enumerate(vcs)}
+    deps = lemma_dependencies(vcs)
+    assert {vcs[d].name for d in deps[index[progress.name]]} == {
+        x.name for x in [*rounds, steps[2]]}
+    assert {vcs[d].name for d in deps[index["termination step 1 stable Exchange"]]} == {
+        x.name for x in rounds}
+    # and the lemmas they are proved from in turn
+    assert [vc.name for vc in with_lemmas([progress], vcs)] == [
+        *(x.name for x in rounds), *(x.name for x in steps), progress.name]
+    assert [vc.name for vc in with_lemmas([steps[1]], vcs)] == [steps[0].name, steps[1].name]
+
+
 FALSE_LEMMA = ('    round_lemmas = {"Exchange": ['
                '"forall i. decided(i) <-> old(decided)(i)"]}\n'
                '    invariants = ["forall i. not decided(i)"]\n')
@@ -159,6 +211,22 @@ def _with_lemmas(tmp_path: Path, lemmas: str) -> Path:
     path = tmp_path / "otr_false_lemma.py"
     path.write_text(text[:start] + lemmas + text[end:])
     return path
+
+
+def test_the_most_often_received_value_is_the_smallest_of_its_ties(tmp_path: Path) -> None:
+    """``min_most_often``'s tie break holds over the values, not only the senders: a value heard
+    as often as the chosen one is at least it. Proved from the round alone at depth 0 (the
+    per-sender form would need the sender of ``v``, a Venn witness, that is depth 1): this is
+    how two receivers' choices are compared (A_T,E's first chain step)."""
+    path = _with_lemmas(tmp_path, (
+        '    round_lemmas = {"Exchange": ['
+        '"forall i, v. |HO(i)| > 2*n/3 and |{j | j in HO(i) and old(x)(j) = v}|'
+        ' = |{j | j in HO(i) and old(x)(j) = x(i)}| -> x(i) <= v"]}\n'
+        '    invariants = ["forall i. decided(i) -> decision_def(i)"]\n'))
+    cm = compile_model(load_model(path))
+    vc = next(v for v in generate(cm) if v.name == "round_lemmas[Exchange][0]")
+    res = discharge(cm, vc, "z3", 20)
+    assert res.status is Status.PROVED and res.stats["slice"] == ROUND_ALONE, res.reason
 
 
 def test_a_vc_proved_from_a_false_lemma_is_not_proved(tmp_path: Path) -> None:

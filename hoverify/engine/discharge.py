@@ -34,7 +34,7 @@ MODES = (*BACKENDS, "portfolio", "cross-check")
 
 #: the share of a VC's timeout its slices may use together, in equal parts (see
 #: :mod:`hoverify.engine.vcgen`): a VC over a round with lemmas has one slice (half the time:
-#: A_T,E's invariant needs 7-10 s of a 30 s timeout), a round lemma two (a quarter each)
+#: A_T,E's invariant needs 7-10 s of a 30 s timeout), a lemma after the first three (a sixth each)
 SLICES_SHARE = 0.5
 #: a slice is tried with the cheapest reductions only (instantiation depth 0 with triggers), and
 #: only while they stay this small: it is worth trying because it is small (a larger one is set

@@ -218,27 +218,38 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     return ModelReport(file, cm.model.__name__, ordered, time.perf_counter() - start)
 
 
+def _by_lemmas(vc: VC, lemma: VC) -> bool:
+    """Whether ``lemma`` (a lemma's VC) is a premise of ``vc``'s slice from its round's lemmas."""
+    if lemma.lemma_of is None or lemma.lemma_of != vc.round_name:
+        return False
+    return any(sl.label == BY_LEMMAS and lemma.goal in sl.hypotheses for sl in vc.slices)
+
+
 def with_lemmas(vcs: list[VC], every: list[VC]) -> list[VC]:
-    """``vcs`` and, before them, the round lemmas that some of them may be proved from (a VC
-    proved from lemmas is proved only if they are: see :func:`unproved_lemmas`)."""
-    names = {vc.name for vc in vcs}
-    rounds = {vc.round_name for vc in vcs if any(sl.label == BY_LEMMAS for sl in vc.slices)}
-    needed = [vc for vc in every if vc.name not in names and vc.lemma_of in rounds]
-    if not needed:
+    """``vcs`` and, before them, the lemmas that some of them may be proved from, and those
+    lemmas' own premises (a lemma is proved from the lemmas before it; a VC proved from lemmas is
+    proved only if they are: see :func:`unproved_lemmas`)."""
+    wanted = {vc.name for vc in vcs}
+    chosen = list(vcs)
+    while True:
+        needed = [lm for lm in every if lm.name not in wanted and lm.lemma_of is not None
+                  and any(_by_lemmas(vc, lm) or (lm.lemma_of == vc.round_name
+                                                 and lm.goal in vc.hypotheses)
+                          for vc in chosen)]
+        if not needed:
+            break
+        wanted |= {lm.name for lm in needed}
+        chosen = needed
+    if len(wanted) == len(vcs):
         return vcs
-    wanted = names | {vc.name for vc in needed}
     return [vc for vc in every if vc.name in wanted]
 
 
 def lemma_dependencies(vcs: list[VC]) -> dict[int, tuple[int, ...]]:
-    """For each VC (by index) that may be proved from its round's lemmas, the indices of those
-    lemmas' VCs."""
-    lemmas: dict[str, list[int]] = {}
-    for i, vc in enumerate(vcs):
-        r = vc.lemma_of
-        if r is not None:
-            lemmas.setdefault(r, []).append(i)
-    return {i: tuple(lemmas.get(vc.round_name or "", ())) for i, vc in enumerate(vcs)
+    """For each VC (by index) that may be proved from lemmas, the indices of those lemmas' VCs
+    (the round's lemmas, and a chain step's last lemma for that step's progress VC)."""
+    lemmas = [i for i, vc in enumerate(vcs) if vc.lemma_of is not None]
+    return {i: tuple(d for d in lemmas if _by_lemmas(vc, vcs[d])) for i, vc in enumerate(vcs)
             if any(sl.label == BY_LEMMAS for sl in vc.slices)}
 
 

@@ -31,8 +31,10 @@ for one proves the VC, any other answer is set aside and the VC itself is checke
 hypotheses cost the decision procedure instances (and the solver time), so a small premise that
 suffices is much faster, and sometimes the only one it can decide:
 
-* a round lemma is first tried from the round alone, ``S_j ∧ F ∧ TR_j``, then with the lemmas
-  before it, ``S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}`` (without the invariants: a fact about the
+* a round lemma is first tried from the round alone, ``S_j ∧ F ∧ TR_j``, then from the lemma
+  just before it alone, ``S_j ∧ F ∧ L_{j,k-1}`` (the next step of a proof in steps, as two
+  receivers' choices are compared through a fact about each), then from the round and every
+  lemma before it, ``S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}`` (without the invariants: a fact about the
   transition seldom needs them);
 * every other VC over a round with lemmas is first tried with the round's relation replaced by
   its lemmas, ``B_j ∧ S_j ∧ F ∧ L_j ⇒ goal'`` (the lemmas abstract the transition). The VC itself
@@ -105,9 +107,11 @@ class Slice:
     hypotheses: tuple[Term, ...]
 
 
-#: the labels of a round lemma's slices without the invariants: the round's relation alone, and
-#: with the lemmas before it
+#: the labels of a round lemma's slices without the invariants: the round's relation alone, the
+#: lemma just before it alone (a lemma that is the next step of a proof in steps), and the round
+#: with every lemma before it
 ROUND_ALONE = "the round alone"
+LEMMA_BEFORE = "the lemma before"
 ROUND_AND_LEMMAS = "the round and the lemmas before"
 #: the label of the slice with the round's relation replaced by its lemmas
 BY_LEMMAS = "the round's lemmas"
@@ -132,6 +136,8 @@ class VC:
     target_line: int | None
     round: RoundRelation | None = None
     slices: tuple[Slice, ...] = ()
+    #: whether the VC proves a lemma over ``round`` (a round lemma or a chain step's lemma)
+    lemma: bool = False
 
     @cached_property
     def negation(self) -> Term:
@@ -151,10 +157,8 @@ class VC:
 
     @property
     def lemma_of(self) -> str | None:
-        """The round whose lemma this VC proves (``None`` if it proves no round lemma)."""
-        if self.target.startswith(f"{LEMMA_TARGET}[") and self.round is not None:
-            return self.round.name
-        return None
+        """The round whose lemma this VC proves (``None`` if it proves no lemma)."""
+        return self.round.name if self.lemma and self.round is not None else None
 
 
 def rename_symbols(t: Term, mapping: Mapping[FunctionSymbol, FunctionSymbol],
@@ -253,16 +257,32 @@ class VCGenerator:
         return tuple(hyps)
 
     def over_round(self, name: str, kind: VCKind, j: int, hyps: tuple[Term, ...], goal: Term,
-                   target: str, line: int | None) -> VC:
+                   target: str, line: int | None, step_lemma: Term | None = None) -> VC:
         """A VC over round ``j`` whose hypotheses include its relation: with the slice that
-        replaces the relation by the round's lemmas, if it has any."""
+        replaces the relation by the round's lemmas (and ``step_lemma``, the conclusion of a
+        chain step's lemmas), if it has any."""
         rr = self.cm.rounds[j]
-        lemmas = self.lemmas(j)
+        lemmas = (*self.lemmas(j), *(() if step_lemma is None else (step_lemma,)))
         slices: tuple[Slice, ...] = ()
         if lemmas:
             abstract = tuple(h for h in hyps if h is not rr.relation)
             slices = (Slice(BY_LEMMAS, (*abstract, *lemmas)),)
         return VC(name, kind, hyps, goal, target, self.file, line, rr, slices)
+
+    def lemma_vc(self, name: str, target: str, j: int, before: tuple[Term, ...], lemma: Term,
+                 line: int | None) -> VC:
+        """The VC of a lemma over round ``j`` proved from the round and the lemmas ``before`` it,
+        with its slices: the round alone, the lemma just before alone, the round and every lemma
+        before."""
+        rr = self.cm.rounds[j]
+        alone = self.transition(j, boundary=False)
+        slices = [Slice(ROUND_ALONE, alone)]
+        if before:
+            premises = tuple(h for h in alone if h is not rr.relation)
+            slices.insert(0, Slice(LEMMA_BEFORE, (*premises, before[-1])))
+            slices.append(Slice(ROUND_AND_LEMMAS, (*alone, *before)))
+        return VC(name, VCKind.TRANSITION_PROPERTY, (*self.transition(j), *before), lemma,
+                  target, self.file, line, rr, tuple(slices), lemma=True)
 
     def generate(self) -> list[VC]:
         cm = self.cm
@@ -275,15 +295,9 @@ class VCGenerator:
             # round lemmas first, each from the transition and the lemmas before it
             for k, lemma in enumerate(cm.round_lemmas.get(rr.name, ())):
                 target = f"{LEMMA_TARGET}[{rr.name}][{k}]"
-                before = self.lemmas(j, k)
-                alone = self.transition(j, boundary=False)
-                slices = [Slice(ROUND_ALONE, alone)]
-                if before:
-                    slices.append(Slice(ROUND_AND_LEMMAS, (*alone, *before)))
-                vcs.append(VC(target, VCKind.TRANSITION_PROPERTY,
-                              (*self.transition(j), *before), self.two_state(lemma, j), target,
-                              self.file, cm.spec_lines.get(("round_lemmas", (rr.name, k))), rr,
-                              tuple(slices)))
+                vcs.append(self.lemma_vc(target, target, j, self.lemmas(j)[:k],
+                                         self.two_state(lemma, j),
+                                         cm.spec_lines.get(("round_lemmas", (rr.name, k)))))
             hyps = self.transition(j)
             for target, line, goal in self.boundary((j + 1) % self.k):
                 vcs.append(self.over_round(f"{target} {rr.name}", VCKind.CONSECUTION, j, hyps,
@@ -313,6 +327,9 @@ class VCGenerator:
         * progress: a good round establishes ``I_i`` from ``I_{i-1}`` whichever round of the phase
           it is (``B_j ∧ S_j ∧ F ∧ TR_j ∧ I_{i-1} ∧ Good ⇒ I_i'``); a good phase does it round by
           round, from the phase's first round, through the per-round invariants given;
+        * the step's lemmas over round ``j``, each proved as a round lemma is (from the round and
+          the step's lemmas before it); the last joins the round's lemmas in the slice of the
+          step's progress VC over ``j`` (as a round lemma, a premise the runner keeps track of);
         * conclusion: ``I ∧ I_m ⇒ P``.
         """
         assert self.cm.liveness is not None
@@ -324,6 +341,18 @@ class VCGenerator:
             target = f"progress[{goal.name!r}] step {step.index}"
             prev = (steps[step.index - 2].invariant,) if step.index > 1 else ()
             g = good[step.good]
+            # the step's lemmas, each from the round and the ones before; the last stands for the
+            # round in the step's progress VC
+            conclusion: dict[int, Term] = {}
+            for j, rr in enumerate(self.cm.rounds):
+                texts = step.lemmas.get(rr.name, ())
+                proved = tuple(self.two_state(t, j) for t in texts)
+                for k, lemma in enumerate(proved):
+                    vcs.append(self.lemma_vc(
+                        f"{goal.name} step {step.index} lemma[{k}] {rr.name}", target, j,
+                        proved[:k], lemma, step.line))
+                if proved:
+                    conclusion[j] = proved[-1]
             stable = step.index < len(steps) or goal.always
             if stable:
                 for j, rr in enumerate(self.cm.rounds):
@@ -337,7 +366,7 @@ class VCGenerator:
                     vcs.append(self.over_round(
                         f"{goal.name} step {step.index} progress {rr.name}", VCKind.PROGRESS, j,
                         (*self.transition(j), *prev, g.formula), self.primed(step.invariant, j),
-                        target, step.line))
+                        target, step.line, conclusion.get(j)))
                 continue
             before: tuple[Term, ...] = prev
             for j, rr in enumerate(self.cm.rounds):
@@ -349,7 +378,7 @@ class VCGenerator:
                 if after is not None:
                     vcs.append(self.over_round(
                         f"{goal.name} step {step.index} progress {rr.name}", VCKind.PROGRESS, j,
-                        hyps, self.primed(after, j), target, step.line))
+                        hyps, self.primed(after, j), target, step.line, conclusion.get(j)))
                 before = (after,) if after is not None else ()
         last = (steps[-1].invariant,) if steps else ()
         vcs.append(VC(f"{goal.name} conclusion", VCKind.CONCLUSION,
@@ -369,5 +398,5 @@ def split_goal(goal: Term) -> list[Term]:
     return parts if parts else [TRUE]
 
 
-__all__ = ["BY_LEMMAS", "LEMMA_TARGET", "ROUND_ALONE", "ROUND_AND_LEMMAS", "Slice", "VC",
-           "VCKind", "VCGenerator", "generate", "rename_symbols", "split_goal"]
+__all__ = ["BY_LEMMAS", "LEMMA_TARGET", "LEMMA_BEFORE", "ROUND_ALONE", "ROUND_AND_LEMMAS", "Slice",
+           "VC", "VCKind", "VCGenerator", "generate", "rename_symbols", "split_goal"]
