@@ -31,10 +31,10 @@ for one proves the VC, any other answer is set aside and the VC itself is checke
 hypotheses cost the decision procedure instances (and the solver time), so a small premise that
 suffices is much faster, and sometimes the only one it can decide:
 
-* a round lemma is first tried from the round alone, ``S_j ∧ F ∧ TR_j``, then from the lemma
-  just before it alone, ``S_j ∧ F ∧ L_{j,k-1}`` (the next step of a proof in steps, as two
-  receivers' choices are compared through a fact about each), then from the round and every
-  lemma before it, ``S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}`` (without the invariants: a fact about the
+* a round lemma is first tried from the lemma just before it alone, ``S_j ∧ F ∧ L_{j,k-1}`` (the
+  next step of a proof in steps, as two receivers' choices are compared through a fact about
+  each), then from the round alone, ``S_j ∧ F ∧ TR_j``, then from the round and every lemma
+  before it, ``S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}`` (without the invariants: a fact about the
   transition seldom needs them);
 * every other VC over a round with lemmas is first tried with the round's relation replaced by
   its lemmas, ``B_j ∧ S_j ∧ F ∧ L_j ⇒ goal'`` (the lemmas abstract the transition). The VC itself
@@ -107,9 +107,9 @@ class Slice:
     hypotheses: tuple[Term, ...]
 
 
-#: the labels of a round lemma's slices without the invariants: the round's relation alone, the
-#: lemma just before it alone (a lemma that is the next step of a proof in steps), and the round
-#: with every lemma before it
+#: the labels of a round lemma's slices without the invariants, in the order they are tried: the
+#: lemma just before it alone (a lemma that is the next step of a proof in steps), the round's
+#: relation alone, and the round with every lemma before it
 ROUND_ALONE = "the round alone"
 LEMMA_BEFORE = "the lemma before"
 ROUND_AND_LEMMAS = "the round and the lemmas before"
@@ -272,7 +272,7 @@ class VCGenerator:
     def lemma_vc(self, name: str, target: str, j: int, before: tuple[Term, ...], lemma: Term,
                  line: int | None) -> VC:
         """The VC of a lemma over round ``j`` proved from the round and the lemmas ``before`` it,
-        with its slices: the round alone, the lemma just before alone, the round and every lemma
+        with its slices: the lemma just before alone, the round alone, the round and every lemma
         before."""
         rr = self.cm.rounds[j]
         alone = self.transition(j, boundary=False)
