@@ -161,7 +161,7 @@ def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> N
     """A_T,E's first step has lemmas over its round: each is a VC of its own, tried first from
     the lemma just before it; the last one joins the round's lemmas in the slice of the step's
     progress VC, and no other VC sees any of them. The runner waits for exactly the lemmas a
-    VC's slice uses, and ``--only`` brings along every lemma a selected VC rests on."""
+    VC rests on (its slice's lemmas, and theirs in turn), and ``--only`` brings them along."""
     cm, vcs = _vcs("ate.py")
     by_name = {vc.name: vc for vc in vcs}
     relation = cm.rounds[0].relation
@@ -188,8 +188,10 @@ def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> N
                        if s.label == BY_LEMMAS), vc.name
     index = {vc.name: i for i, vc in enumerate(vcs)}
     deps = lemma_dependencies(vcs)
+    # the step's last lemma, and the lemmas it is proved from in turn: if the first is refuted,
+    # the progress VC proved from the last counts for nothing
     assert {vcs[d].name for d in deps[index[progress.name]]} == {
-        x.name for x in [*rounds, steps[2]]}
+        x.name for x in [*rounds, *steps]}
     assert {vcs[d].name for d in deps[index["termination step 1 stable Exchange"]]} == {
         x.name for x in rounds}
     # and the lemmas they are proved from in turn

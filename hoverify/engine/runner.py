@@ -218,39 +218,45 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     return ModelReport(file, cm.model.__name__, ordered, time.perf_counter() - start)
 
 
-def _by_lemmas(vc: VC, lemma: VC) -> bool:
-    """Whether ``lemma`` (a lemma's VC) is a premise of ``vc``'s slice from its round's lemmas."""
+def _premise(vc: VC, lemma: VC) -> bool:
+    """Whether ``lemma`` (a lemma's VC) is a premise of ``vc``: in its slice from its round's
+    lemmas, or among its own hypotheses (a lemma is proved from the lemmas before it)."""
     if lemma.lemma_of is None or lemma.lemma_of != vc.round_name:
         return False
-    return any(sl.label == BY_LEMMAS and lemma.goal in sl.hypotheses for sl in vc.slices)
+    return lemma.goal in vc.hypotheses or any(
+        sl.label == BY_LEMMAS and lemma.goal in sl.hypotheses for sl in vc.slices)
+
+
+def _rests_on(vcs: list[VC], every: list[VC]) -> list[VC]:
+    """The lemmas of ``every`` that the VCs ``vcs`` rest on, directly or through other
+    lemmas."""
+    found: dict[str, VC] = {}
+    frontier = list(vcs)
+    while frontier:
+        new = [lm for lm in every if lm.name not in found and lm.lemma_of is not None
+               and any(_premise(vc, lm) for vc in frontier)]
+        found.update((lm.name, lm) for lm in new)
+        frontier = new
+    return list(found.values())
 
 
 def with_lemmas(vcs: list[VC], every: list[VC]) -> list[VC]:
     """``vcs`` and, before them, the lemmas that some of them may be proved from, and those
-    lemmas' own premises (a lemma is proved from the lemmas before it; a VC proved from lemmas is
-    proved only if they are: see :func:`unproved_lemmas`)."""
-    wanted = {vc.name for vc in vcs}
-    chosen = list(vcs)
-    while True:
-        needed = [lm for lm in every if lm.name not in wanted and lm.lemma_of is not None
-                  and any(_by_lemmas(vc, lm) or (lm.lemma_of == vc.round_name
-                                                 and lm.goal in vc.hypotheses)
-                          for vc in chosen)]
-        if not needed:
-            break
-        wanted |= {lm.name for lm in needed}
-        chosen = needed
+    lemmas' own premises (a VC proved from lemmas is proved only if they are: see
+    :func:`unproved_lemmas`)."""
+    wanted = {vc.name for vc in vcs} | {lm.name for lm in _rests_on(vcs, every)}
     if len(wanted) == len(vcs):
         return vcs
     return [vc for vc in every if vc.name in wanted]
 
 
 def lemma_dependencies(vcs: list[VC]) -> dict[int, tuple[int, ...]]:
-    """For each VC (by index) that may be proved from lemmas, the indices of those lemmas' VCs
-    (the round's lemmas, and a chain step's last lemma for that step's progress VC)."""
-    lemmas = [i for i, vc in enumerate(vcs) if vc.lemma_of is not None]
-    return {i: tuple(d for d in lemmas if _by_lemmas(vc, vcs[d])) for i, vc in enumerate(vcs)
-            if any(sl.label == BY_LEMMAS for sl in vc.slices)}
+    """For each VC (by index) that may be proved from lemmas, the indices of the lemmas' VCs it
+    rests on: those of its slice (the round's lemmas, and a chain step's last lemma for that
+    step's progress VC) and, in turn, the lemmas each of them is proved from."""
+    index = {vc.name: i for i, vc in enumerate(vcs)}
+    return {i: tuple(sorted(index[lm.name] for lm in _rests_on([vc], vcs)))
+            for i, vc in enumerate(vcs) if any(sl.label == BY_LEMMAS for sl in vc.slices)}
 
 
 def unproved_lemmas(r: VCResult, lemmas: list[VCResult]) -> list[str]:
