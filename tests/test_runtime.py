@@ -11,6 +11,7 @@ import sys
 import warnings
 
 import pytest
+from conftest import MODELS as MODELS_DIR
 from conftest import model, open_sockets
 
 from hoverify.dsl import Broadcast, SendTo
@@ -30,6 +31,7 @@ from hoverify.runtime.cluster import bind_sockets
 from hoverify.runtime.replay import decided_rounds, ho_script, mismatches, replay
 from hoverify.runtime.replica import Decision
 from hoverify.runtime.schema import schema_of
+from hoverify.runtime.streams import Streams, make_replica
 from hoverify.runtime.wire import (
     HEADER,
     NOMSG,
@@ -251,6 +253,104 @@ def test_batching_lanes_decide_independently():
     assert len({vals for per in verdict.decided.values() for vals in per.values()}) > 10
 
 
+# ---- concurrent instances (streams) ------------------------------------------------------------
+
+def _decision_spans(m, n, instances, concurrent, **kw):
+    """Run a cluster; per replica, the (start, end) loop times of each instance it decided."""
+    spans: dict[int, list[tuple[float, float]]] = {p: [] for p in range(n)}
+
+    def on_decide(rep, dec):
+        now = asyncio.get_running_loop().time()
+        spans[rep.me].append((now - dec.latency, now))
+
+    cfg = RuntimeConfig(concurrent=concurrent, timeout=0.003, seed=concurrent)
+    res = cluster(m, n, instances, config=cfg, on_decide=on_decide, **kw)
+    return res, spans
+
+
+def _overlapping(spans):
+    spans = sorted(spans)
+    return sum(b[0] < a[1] for a, b in zip(spans, spans[1:]))
+
+
+@pytest.mark.parametrize("m", [OTR, LV], ids=["otr", "lastvoting"])
+def test_concurrent_streams_decide_every_instance_under_faults(m):
+    """``concurrent=4``: instances 0..89 in four streams (90 is not a multiple of 4) on one
+    socket per replica, under drops, duplicates and reordering."""
+    res, spans = _decision_spans(m, 5, 90, 4,
+                                 faults=NetFaults(drop=0.2, duplicate=0.1, reorder=0.1))
+    assert_safe_and_complete(res)
+    assert sum(r.stats.get("duplicate", 0) for r in res.reports) > 0
+    # instances really were in progress at the same time at a replica
+    assert all(_overlapping(spans[p]) >= 20 for p in range(5))
+
+
+def test_without_streams_a_replica_runs_one_instance_at_a_time():
+    res, spans = _decision_spans(LV, 3, 60, 1)
+    assert_safe_and_complete(res)
+    assert all(_overlapping(spans[p]) == 0 for p in range(3))
+
+
+def test_concurrent_streams_survive_a_crash_and_a_restart():
+    cfg = RuntimeConfig(concurrent=3, timeout=0.003)
+    res = cluster(LV, 3, 60, crash={0: 0.0}, config=cfg)
+    assert_safe_and_complete(res, live={1, 2})
+    res = cluster(OTR, 4, 400, crash={2: 0.03}, restart={2: 0.08}, config=cfg)
+    assert_safe_and_complete(res, live={0, 1, 3})
+    rep = res.reports[2]
+    assert rep.crashed and rep.restarted
+    assert rep.stats.get("joined") == 3  # every stream joined an instance of its own
+    insts = sorted(d.instance for d in rep.after_restart)
+    assert insts and {i % 3 for i in insts} == {0, 1, 2} and insts[-1] >= 397
+
+
+def test_an_error_of_the_model_stops_every_stream(tmp_path):
+    """One replica is one process of the model, however many instances it runs at once: an
+    exception in the model's code in one stream (the first instance in which the replica starts
+    with 7) stops all of them at once."""
+    src = (MODELS_DIR / "otr.py").read_text()
+    needle = "            return broadcast(p.x)"
+    assert needle in src
+    bad = tmp_path / "otr_bad.py"
+    # 7 * 2**70 does not fit the wire's 64-bit integers: an error of the model's payload
+    big = "1180591620717411303424"
+    bad.write_text(src.replace(needle, f"            return broadcast(p.x * {big} if p.x == 7 "
+                                       f"else p.x)"))
+    m = model(str(bad))
+    n, k, instances = 3, 4, 40
+    vals = tuple(range(8))
+    first7 = min(i for i in range(instances) for p in range(n) if value_for(0, vals, p, i) == 7)
+
+    async def go():
+        socks = bind_sockets(n)
+        addrs = [s.getsockname()[:2] for s in socks]
+        reps = [Streams(m, p, addrs, concurrent=k, until=instances,
+                        inputs=lambda i, lane, p=p: value_for(0, vals, p, i),
+                        config=RuntimeConfig(timeout=0.003)) for p in range(n)]
+        try:
+            for rep, sock in zip(reps, socks):
+                await rep.start(sock)
+            failing = [r for r in reps if r.error]
+            for _ in range(1000):
+                if failing:
+                    break
+                await asyncio.sleep(0.005)
+                failing = [r for r in reps if r.error]
+            return reps, failing
+        finally:
+            for r in reps:
+                r.close()
+            await asyncio.sleep(0)
+
+    reps, failing = asyncio.run(go())
+    assert failing, "no stream met the error"
+    for rep in failing:
+        assert "payload" in (rep.error or "") and rep.sock is None
+        states = [s.state for s in rep.streams]
+        assert states.count("failed") >= 1 and set(states) <= {"failed", "closed"}
+        assert all(d.instance < first7 + k for d in rep.decisions)
+
+
 def test_round_policy_by_message_count():
     # end each LastVoting round as soon as 2 of 3 are heard: safety is unaffected
     policy = {name: RoundPolicy(0.003, enough=2) for name in ("Collect", "Propose", "Ack",
@@ -277,13 +377,14 @@ def test_check_decisions_reports_violations():
 
 # ---- hostile input ----------------------------------------------------------------------------
 
-async def _hostile_run(instances):  # noqa: C901
+async def _hostile_run(instances, concurrent):  # noqa: C901
     n = 3
     socks = bind_sockets(n)
     addrs = [s.getsockname()[:2] for s in socks]
     sch = schema_of(LV, n)
-    reps = [Replica(LV, p, addrs, inputs=lambda i, lane, p=p: (p + i) % 3, until=instances,
-                    config=RuntimeConfig(timeout=0.003)) for p in range(n)]
+    reps = [make_replica(LV, p, addrs, inputs=lambda i, lane, p=p: (p + i) % 3, until=instances,
+                         config=RuntimeConfig(timeout=0.003, concurrent=concurrent))
+            for p in range(n)]
     for rep, s in zip(reps, socks):
         await rep.start(s)
     evil = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -313,9 +414,10 @@ async def _hostile_run(instances):  # noqa: C901
     return reps, sent
 
 
-def test_hostile_packets_are_counted_and_dropped():
+@pytest.mark.parametrize("concurrent", [1, 3])
+def test_hostile_packets_are_counted_and_dropped(concurrent):
     instances = 300
-    reps, sent = asyncio.run(_hostile_run(instances))
+    reps, sent = asyncio.run(_hostile_run(instances, concurrent))
     st = reps[0].stats
     assert all(r.error is None for r in reps)
     assert st["size"] >= 80  # truncated, oversized
@@ -334,11 +436,14 @@ def test_hostile_packets_are_counted_and_dropped():
 
 # ---- lockstep correspondence ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("m", [OTR, LV], ids=["otr", "lastvoting"])
-def test_replaying_the_runtime_ho_sets_in_the_executor_gives_the_same_decisions(m, tmp_path):
+@pytest.mark.parametrize("m,concurrent", [(OTR, 1), (LV, 1), (LV, 3)],
+                         ids=["otr", "lastvoting", "lastvoting-concurrent3"])
+def test_replaying_the_runtime_ho_sets_in_the_executor_gives_the_same_decisions(m, concurrent,
+                                                                                tmp_path):
     n, instances = 5, 40
     res = cluster(m, n, instances, faults=NetFaults(drop=0.25, duplicate=0.1, reorder=0.2),
-                  config=RuntimeConfig(record=True, timeout=0.003, seed=11), values=(0, 1, 2))
+                  config=RuntimeConfig(record=True, timeout=0.003, seed=11,
+                                       concurrent=concurrent), values=(0, 1, 2))
     assert_safe_and_complete(res)
     by_model = 0
     for i in range(instances):

@@ -75,6 +75,8 @@ def test_run_nobody_decides_exits_2(capsys):
     [str(MODELS / "otr.py"), "-n", "3", "--crash", "4"],
     [str(MODELS / "otr.py"), "-n", "3", "--instances", "0"],
     [str(MODELS / "otr.py"), "-n", "3", "--batch", "0"],
+    [str(MODELS / "otr.py"), "-n", "3", "--concurrent", "0"],
+    [str(MODELS / "otr.py"), "-n", "3", "--concurrent", "5000"],
     [str(MODELS / "otr.py"), "-n", "3", "--timeout", "0"],
     [str(MODELS / "otr.py"), "-n", "3", "--deadline", "nan"],
     [str(MODELS / "otr.py"), "-n", "3", "--restart-at", "1"],  # nothing crashes
@@ -109,14 +111,20 @@ def test_replica_input_errors_exit_3(tmp_path, capsys):
     assert "Traceback" not in err and "cannot read the peers file" in err
 
 
-def test_run_with_one_os_process_per_replica():
-    """The default path: ``hoverify run`` starts ``hoverify replica`` processes."""
+@pytest.mark.parametrize("concurrent", ["1", "4"])
+def test_run_with_one_os_process_per_replica(concurrent):
+    """The default path: ``hoverify run`` starts ``hoverify replica`` processes (with
+    ``--concurrent 4``: four instances in progress at once in each)."""
     cmd = [sys.executable, "-m", "hoverify.cli", "run", str(MODELS / "lastvoting.py"), "-n", "3",
-           "--instances", "30", "--drop", "0.05", "--timeout", "4", "--deadline", "60"]
+           "--instances", "30", "--drop", "0.05", "--timeout", "4", "--deadline", "60",
+           "--concurrent", concurrent]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "replicas: processes" in proc.stdout
+    assert ("concurrent=4" in proc.stdout) == (concurrent == "4")
     assert "30/30 instances decided; agreement and validity hold" in proc.stdout
+    for i in range(30):
+        assert f"instance {i}: decided " in proc.stdout
     assert "Traceback" not in proc.stderr
 
 

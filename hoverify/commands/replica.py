@@ -5,7 +5,8 @@ own line's address and runs instances ``0..M-1`` (``--instances M``; ``0``: serv
 others, printing each decision (``--json``: one JSON object per line). After its last instance it
 keeps answering laggards until it has received nothing for ``--linger`` seconds. Every replica of
 a cluster must be given the same ``--values``, ``--seed`` and ``--batch`` (initial values are a
-fixed function of them, the replica id and the instance).
+fixed function of them, the replica id and the instance) and the same ``--concurrent`` (instance
+``i`` is served by stream ``i mod K`` of every replica).
 
 Exit codes: 0 all instances done, 2 the deadline passed first, 3 bad input (the model, the peers
 file, an option, an address that cannot be bound) or an error of the model's code.
@@ -42,6 +43,10 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=1, metavar="B",
                         help="requests decided per instance: B independent lanes in the same "
                              "rounds and packets (default 1)")
+    parser.add_argument("--concurrent", type=int, default=1, metavar="K",
+                        help="instances in progress at once per replica: K streams of instances "
+                             "(instance i in stream i mod K) on the replica's one socket "
+                             "(default 1: one instance after the other)")
     parser.add_argument("--timeout", type=float, metavar="MS",
                         help="round timeout in milliseconds (default: 5 + 2.5 x the expected "
                              "delay)")
@@ -86,7 +91,7 @@ def settings(args: argparse.Namespace, n: int) -> tuple[Any, Any, tuple[Any, ...
                        delay=_ms(args.delay, "delay") or 0.0,
                        jitter=_ms(args.jitter, "jitter") or 0.0, reorder=args.reorder)
     config = RuntimeConfig(delay=faults.expected_delay, timeout=timeout, batch=args.batch,
-                           seed=args.seed)
+                           concurrent=args.concurrent, seed=args.seed)
     vals = parse_values(args.values)
     fixed = vals if vals is not None and len(vals) == n else None
     domain = None if fixed is not None else vals
@@ -156,22 +161,22 @@ async def _serve(args: argparse.Namespace, model: Any, peers: list[tuple[str, in
     import socket  # noqa: PLC0415
 
     from hoverify.runtime.config import value_for  # noqa: PLC0415
-    from hoverify.runtime.replica import Replica  # noqa: PLC0415
+    from hoverify.runtime.streams import make_replica  # noqa: PLC0415
 
     me = args.id
     dom = tuple(domain) if domain is not None else tuple(model.values)
     out = sys.stdout
     line = decision_json if args.json else decision_line
 
-    def on_decide(rep: Replica, dec: Any) -> None:
+    def on_decide(rep: Any, dec: Any) -> None:
         print(line(me, dec), file=out, flush=args.json)
 
     until = args.instances if args.instances > 0 else None
     try:
-        rep = Replica(model, me, peers,
-                      inputs=lambda i, lane: value_for(config.seed, dom, me, i, lane, fixed),
-                      until=until, first_instance=None if args.join else 0, config=config,
-                      faults=faults, on_decide=on_decide)
+        rep = make_replica(model, me, peers,
+                           inputs=lambda i, lane: value_for(config.seed, dom, me, i, lane, fixed),
+                           until=until, first_instance=None if args.join else 0, config=config,
+                           faults=faults, on_decide=on_decide)
     except HoverifyError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INPUT

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: cannot start the replicas: {e}", file=sys.stderr)
             return EXIT_INPUT
         mode = "processes"
-    return _report(model, args, n, crashed, decisions, stats, errors, inputs, config.batch, mode,
+    return _report(model, args, n, crashed, decisions, stats, errors, inputs, config, mode,
                    rejoined)
 
 
@@ -128,12 +128,13 @@ def _processes(args: argparse.Namespace, n: int, crashed: dict[int, float],
     import time  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
-    from hoverify.runtime.cluster import bind_sockets, local_addr_socket  # noqa: PLC0415
+    from hoverify.runtime.cluster import bind_sockets  # noqa: PLC0415
     from hoverify.runtime.peers import format_peers  # noqa: PLC0415
-    from hoverify.runtime.replica import Decision  # noqa: PLC0415
+    from hoverify.runtime.replica import Decision, bind_udp  # noqa: PLC0415
 
     forwarded = ["--instances", str(args.instances), "--seed", str(args.seed),
-                 "--batch", str(args.batch), "--drop", repr(args.drop),
+                 "--batch", str(args.batch), "--concurrent", str(args.concurrent),
+                 "--drop", repr(args.drop),
                  "--duplicate", repr(args.duplicate), "--delay", repr(args.delay),
                  "--jitter", repr(args.jitter), "--reorder", repr(args.reorder),
                  "--deadline", repr(args.deadline)]
@@ -190,7 +191,7 @@ def _processes(args: argparse.Namespace, n: int, crashed: dict[int, float],
                     if now >= t and p not in pending_crash:
                         del pending_restart[p]
                         if first_up:  # else the run is over: nothing to rejoin
-                            sock = local_addr_socket(addrs[p])
+                            sock = bind_udp(addrs[p])
                             try:
                                 launch(p, 1, sock)
                             finally:
@@ -247,7 +248,7 @@ def _processes(args: argparse.Namespace, n: int, crashed: dict[int, float],
 
 def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, float],
             decisions: dict[int, list[Any]], stats: dict[int, dict[str, int]], errors: list[str],
-            inputs: Any, lanes: int, mode: str,
+            inputs: Any, config: Any, mode: str,
             rejoined: dict[int, list[Any] | None] | None = None) -> int:
     from hoverify.runtime.checks import check_decisions  # noqa: PLC0415
     from hoverify.runtime.replica import INVALID  # noqa: PLC0415
@@ -259,7 +260,9 @@ def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, flo
         faults.append(f"crash={','.join(f'p{p}' for p in sorted(crashed))}@{args.crash_at:g}s")
     if rejoined:
         faults.append(f"restart@{args.restart_at:g}s")
-    print(f"{model.__name__}  n={n}  instances={args.instances}  batch={lanes}  "
+    lanes = config.batch
+    concurrent = f"  concurrent={config.concurrent}" if config.concurrent > 1 else ""
+    print(f"{model.__name__}  n={n}  instances={args.instances}  batch={lanes}{concurrent}  "
           f"replicas: {mode}  faults: {' '.join(faults) or 'none'}", file=out)
     verdict = check_decisions(n, args.instances, decisions, inputs, lanes)
     if not args.quiet:

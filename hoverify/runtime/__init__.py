@@ -5,6 +5,7 @@
 * :mod:`.config` — round policies, network fault injection, initial values;
 * :mod:`.netfaults` — drops, duplicates, delays and reordering on the sending side;
 * :mod:`.replica` — one replica (rounds, catch-up, back-to-back instances);
+* :mod:`.streams` — one replica with several instances in progress at once;
 * :mod:`.cluster` — ``n`` replicas in one process, with crashes and restarts;
 * :mod:`.checks` — agreement and validity across replicas;
 * :mod:`.peers` — the peers file of ``hoverify replica``;
@@ -15,7 +16,8 @@ from hoverify.runtime.checks import Verdict, check_decisions
 from hoverify.runtime.cluster import ClusterResult, ReplicaReport, run_cluster
 from hoverify.runtime.config import NetFaults, RoundPolicy, RuntimeConfig, value_for
 from hoverify.runtime.replica import INVALID, Decision, Replica
+from hoverify.runtime.streams import Streams, make_replica
 
-__all__ = ["Replica", "Decision", "INVALID", "RuntimeConfig", "RoundPolicy", "NetFaults",
-           "value_for", "run_cluster", "ClusterResult", "ReplicaReport", "check_decisions",
-           "Verdict"]
+__all__ = ["Replica", "Streams", "make_replica", "Decision", "INVALID", "RuntimeConfig",
+           "RoundPolicy", "NetFaults", "value_for", "run_cluster", "ClusterResult",
+           "ReplicaReport", "check_decisions", "Verdict"]

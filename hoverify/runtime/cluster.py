@@ -18,8 +18,9 @@ from typing import Any
 
 from hoverify.dsl import Algorithm
 from hoverify.runtime.config import NetFaults, RuntimeConfig, value_for
-from hoverify.runtime.replica import Address, Decision, Replica
+from hoverify.runtime.replica import Address, Decision, Replica, bind_udp
 from hoverify.runtime.schema import schema_of
+from hoverify.runtime.streams import Streams, make_replica
 
 
 @dataclass
@@ -83,7 +84,7 @@ async def run_cluster(model: type[Algorithm], n: int, instances: int, *,
                       restart: Mapping[int, float] | None = None,
                       values: Sequence[Any] | None = None, fixed: Sequence[Any] | None = None,
                       deadline: float = 30.0,
-                      on_decide: Callable[[Replica, Decision], None] | None = None,
+                      on_decide: Callable[[Any, Decision], None] | None = None,
                       host: str = "127.0.0.1") -> ClusterResult:
     """Run ``instances`` consensus instances of ``model`` on ``n`` replicas in this process.
 
@@ -103,14 +104,14 @@ async def run_cluster(model: type[Algorithm], n: int, instances: int, *,
     socks = bind_sockets(n, host)
     addrs: list[Address] = [s.getsockname()[:2] for s in socks]
     reports = [ReplicaReport(p) for p in range(n)]
-    current: list[Replica | None] = [None] * n
-    retired: list[Replica] = []
+    current: list[Replica | Streams | None] = [None] * n
+    retired: list[Replica | Streams] = []
     handles: list[asyncio.TimerHandle] = []
 
-    def make(p: int, first: int | None) -> Replica:
-        return Replica(model, p, addrs, inputs=functools.partial(inputs, p),
-                       until=instances, first_instance=first, config=config, faults=faults,
-                       on_decide=on_decide, schema=schema)
+    def make(p: int, first: int | None) -> Replica | Streams:
+        return make_replica(model, p, addrs, inputs=functools.partial(inputs, p),
+                            until=instances, first_instance=first, config=config, faults=faults,
+                            on_decide=on_decide, schema=schema)
 
     def do_crash(p: int) -> None:
         rep = current[p]
@@ -127,7 +128,7 @@ async def run_cluster(model: type[Algorithm], n: int, instances: int, *,
         rep = make(p, None)
         current[p] = rep
         reports[p].restarted = True
-        await rep.start(local_addr_socket(addrs[p]))
+        await rep.start(bind_udp(addrs[p]))
 
     tasks: list[asyncio.Task[None]] = []
 
@@ -201,18 +202,6 @@ async def run_cluster(model: type[Algorithm], n: int, instances: int, *,
         rp.finished = last is not None and last.state in ("finished", "closed") and (
             not rp.crashed or rp.restarted) and last.inst >= instances
     return ClusterResult(n, instances, reports, inputs, timed_out, loop.time() - t0)
-
-
-def local_addr_socket(addr: Address) -> socket.socket:
-    """A fresh non-blocking UDP socket bound to ``addr`` (a restarted replica's)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(addr)
-    except OSError:
-        s.close()
-        raise
-    s.setblocking(False)
-    return s
 
 
 __all__ = ["run_cluster", "ClusterResult", "ReplicaReport", "bind_sockets", "make_inputs"]

@@ -62,6 +62,8 @@ class RuntimeConfig:
     ``timeout``: the default round timeout in seconds (``None``: derived from ``delay``, the
     expected one-way network delay); ``rounds``: per-round overrides by round class name;
     ``batch``: lanes (independent instances decided in the same rounds and packets);
+    ``concurrent``: instances in progress at once per replica (streams of instances on one
+    socket, :mod:`hoverify.runtime.streams`; 1: one instance after the other);
     ``window``: how many rounds ahead of its own a packet may be and still make the replica
     catch up (farther is dropped as ``round``); ``max_rounds``: rounds per instance before the
     instance is given up;
@@ -73,6 +75,7 @@ class RuntimeConfig:
     timeout: float | None = None
     rounds: Mapping[str, RoundPolicy] = field(default_factory=dict)
     batch: int = 1
+    concurrent: int = 1
     window: int = 1_000
     max_rounds: int = 100_000
     instance_gap: int = 1_000
@@ -83,6 +86,9 @@ class RuntimeConfig:
     def __post_init__(self) -> None:
         if not 1 <= self.batch <= 4096:
             raise HoverifyError(f"batch must be between 1 and 4096, not {self.batch}")
+        if not 1 <= self.concurrent <= 1024:
+            raise HoverifyError(f"concurrent instances must be between 1 and 1024, not "
+                                f"{self.concurrent}")
         if self.timeout is not None and not 0.0 < self.timeout <= 60.0:
             raise HoverifyError(f"round timeout must be in (0, 60] seconds, not {self.timeout}")
         if self.window < 1 or self.max_rounds < 1 or self.instance_gap < 1:

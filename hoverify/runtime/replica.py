@@ -114,7 +114,7 @@ class Replica:
                  inputs: Inputs, until: int | None = None, first_instance: int | None = 0,
                  config: RuntimeConfig | None = None, faults: NetFaults | None = None,
                  on_decide: Callable[[Replica, Decision], None] | None = None,
-                 schema: Schema | None = None) -> None:
+                 schema: Schema | None = None, stream: int = 0) -> None:
         n = len(peers)
         if not 0 <= me < n:
             raise HoverifyError(f"replica id {me} is not in 0..{n - 1}")
@@ -140,7 +140,10 @@ class Replica:
         self.B = config.batch
         self.decided_at = self.engine.names.index("decided")
         self.decision_at = self.engine.names.index("decision")
-        rng = random.Random(f"{config.seed}:choices:{me}")
+        # the seed of this replica's random streams (choices, injected faults); the streams of
+        # one replica id (:mod:`hoverify.runtime.streams`) each draw their own
+        self._seed = f"{config.seed}:{{}}:{me}" + (f":{stream}" if stream else "")
+        rng = random.Random(self._seed.format("choices"))
         self.chooser: Callable[[tuple[Any, ...]], Any] = (
             lambda opts: opts[rng.randrange(len(opts))])
         # record=True: the choices of the instance in progress, per (round, lane, step) (step 0:
@@ -194,7 +197,8 @@ class Replica:
         self.choice_log: dict[int, dict[tuple[int, int, int], tuple[Any, ...]]] = {}
         self.stats: Counter[str] = Counter()
         self.error: str | None = None
-        self.sock: socket.socket | None = None
+        self.sock: Any = None  # the socket (or a stream's port, which has its ``sendto``)
+        self._reader_fd: int | None = None  # the socket this replica reads itself
         self.sender: Sender | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.done: asyncio.Future[None] | None = None
@@ -208,26 +212,32 @@ class Replica:
         """Bind (``peers[me]``, or take the given bound UDP socket, which the replica then owns
         and closes) and start running."""
         loop = asyncio.get_running_loop()
+        if sock is None:
+            sock = bind_udp(self.addrs[self.me])
+        sock.setblocking(False)
+        self.attach(loop, sock)
+        # the socket is read directly (every datagram queued, per readiness event) and written
+        # directly: UDP needs no transport's buffering
+        self._reader_fd = sock.fileno()
+        loop.add_reader(self._reader_fd, self._readable)
+        self.begin()
+
+    def attach(self, loop: asyncio.AbstractEventLoop, sock: Any) -> None:
+        """Send through ``sock`` (anything with ``sendto`` and ``close``) from now on; the
+        replica reads nothing itself: whoever attached it hands it the datagrams
+        (:meth:`datagram_received`). :meth:`start` does this for a socket of its own."""
         self.loop = loop
         if self.done is None:
             self.done = loop.create_future()
-        if sock is None:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                sock.bind(self.addrs[self.me])
-            except OSError:
-                sock.close()
-                raise
-        sock.setblocking(False)
         self.sock = sock
-        # the socket is read directly (every datagram queued, per readiness event) and written
-        # directly: UDP needs no transport's buffering
-        loop.add_reader(sock.fileno(), self._readable)
         if self.faults.active:
-            self.sender = Sender(self, self.faults, f"{self.config.seed}:net:{self.me}", loop)
+            self.sender = Sender(self, self.faults, self._seed.format("net"), loop)
             self._tx = self.sender.send
         else:
             self._tx = self.sendto
+
+    def begin(self) -> None:
+        """Start running (after :meth:`attach`)."""
         if self.state == "idle":
             self._guard(self._start, self.inst)
 
@@ -262,7 +272,7 @@ class Replica:
         replicas of the loop get their turn)."""
         sock = self.sock
         size = self._rx_size
-        recv = sock.recvfrom  # type: ignore[union-attr]
+        recv = sock.recvfrom
         handle = self._handle
         try:
             for _ in range(64):
@@ -309,9 +319,10 @@ class Replica:
             self.sender.close()
         self._tx = lambda data, addr: None
         sock, self.sock = self.sock, None
+        fd, self._reader_fd = self._reader_fd, None
+        if fd is not None and self.loop is not None and not self.loop.is_closed():
+            self.loop.remove_reader(fd)
         if sock is not None:
-            if self.loop is not None and not self.loop.is_closed():
-                self.loop.remove_reader(sock.fileno())
             sock.close()
         if self.done is not None and not self.done.done():
             self.done.set_result(None)
@@ -394,12 +405,12 @@ class Replica:
                 bc[lane] = pl
                 broadcasts = True
                 msgs[lane][me] = pl
-            elif msg.dest == me:  # type: ignore[union-attr]
+            elif msg.dest == me:
                 msgs[lane][me] = pl
             else:
                 if direct is None:
                     direct = {}
-                dest = msg.dest  # type: ignore[union-attr]
+                dest = msg.dest
                 lanes = direct.get(dest)
                 if lanes is None:
                     lanes = direct[dest] = list(bc)
@@ -448,7 +459,7 @@ class Replica:
         else:
             dest = me
             if msg is not None:
-                dest = msg.dest  # type: ignore[union-attr]
+                dest = msg.dest
                 if dest == me:
                     box[me] = msg.payload
                 else:
@@ -820,4 +831,16 @@ class Replica:
         return {k: self.stats[k] for k in INVALID if self.stats[k]}
 
 
-__all__ = ["Replica", "Decision", "INVALID", "Address", "Inputs"]
+def bind_udp(addr: Address) -> socket.socket:
+    """A non-blocking UDP socket bound to ``addr``."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind(addr)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+__all__ = ["Replica", "Decision", "INVALID", "Address", "Inputs", "bind_udp"]
