@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from logic.errors import LogicError, UnsupportedError
+from logic.errors import LogicError, TooManyInstances, UnsupportedError
 from logic.result import Answer, CheckResult
 from logic.sorts import SortKind
 from logic.structure import Structure
@@ -71,18 +71,29 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     best: CheckResult | None = None
     tried: list[str] = []  # what each attempt came to, for the final unknown's reason
     model_found: CheckResult | None = None
+    # the instantiations (depth, triggers, membership triggers) that overflowed max_instances
+    # before any Venn layer: an attempt with the same ones differs only in its layers, so it
+    # would repeat the same instances up to the same overflow
+    overflowed: set[tuple[int, bool, bool]] = set()
     for at in attempts:
         label = at.label
         remaining = timeout - (time.perf_counter() - start)
         if remaining <= 0.05:
             tried.append(f"{label}: no time left")
             break
+        grounds = (at.depth, at.triggers, at.member_triggers)
+        if grounds in overflowed:
+            tried.append(f"{label}: not tried (the same instances as an attempt before, which "
+                         f"exceeded {max_instances})")
+            continue
         try:
             res = _attempt(formula, backend, encoding, at.depth, remaining, isolate, small_model,
                            at.triggers, at.witness_terms, at.anchored, at.member_triggers,
                            max_instances)
         except UnsupportedError as e:
             tried.append(f"{label}: {e}")
+            if isinstance(e, TooManyInstances) and e.before_layers:
+                overflowed.add(grounds)
             if best is None:
                 best = _unknown(backend, start, f"{e}")
             continue

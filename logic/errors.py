@@ -58,5 +58,16 @@ class UnsupportedError(LogicError):
     """A well-formed formula outside the fragment the decision procedure handles."""
 
 
+class TooManyInstances(UnsupportedError):
+    """The reduction needed more quantifier instances than allowed. ``before_layers``: it
+    happened while the input's own terms were instantiated, before any Venn layer was built, so
+    every reduction with the same depth and trigger settings (whatever its layers) overflows the
+    same way."""
+
+    def __init__(self, message: str, *, before_layers: bool) -> None:
+        super().__init__(message)
+        self.before_layers = before_layers
+
+
 class BackendError(LogicError):
     """A backend is not installed or cannot be used (not a verdict: see ``Answer.UNKNOWN``)."""

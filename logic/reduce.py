@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logic.arith import ArithTranslator
-from logic.errors import UnsupportedError
+from logic.errors import TooManyInstances, UnsupportedError
 from logic.intclasses import IntClasses
 from logic.normalize import Clause, is_skolem, prepare, reset_names
 from logic.sorts import BOOL, INT, PROC, FunctionSymbol, Sort, SortKind
@@ -48,6 +48,7 @@ from logic.terms import (
     Forall,
     Iff,
     Op,
+    Template,
     Term,
     Var,
     free_vars,
@@ -113,21 +114,37 @@ class ReductionStats:
         }
 
 
-def _walk_ground(t: Term) -> Iterator[Term]:
-    """Subterms of ``t`` that do not mention a variable bound inside ``t``."""
-    seen: set[tuple[Term, frozenset[Term]]] = set()
-    stack: list[tuple[Term, frozenset[Term]]] = [(t, frozenset())]
+_NOTHING_BOUND: frozenset[Term] = frozenset()
+
+
+def _walk_ground(t: Term, skip: set[Term] | frozenset[Term] = _NOTHING_BOUND,
+                 visited: list[Term] | None = None) -> Iterator[Term]:
+    """Subterms of ``t`` that do not mention a variable bound inside ``t``, each once (depth
+    first, ``t`` first). Subterms outside every binder of ``t`` that are in ``skip`` are not
+    entered; those entered are appended to ``visited`` (if given)."""
+    seen: set[Term] = set()  # entered outside every binder
+    seen_bound: set[tuple[Term, frozenset[Term]]] = set()  # entered under binders of t
+    stack: list[tuple[Term, frozenset[Term]]] = [(t, _NOTHING_BOUND)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, bound = stack.pop()
-        key = (node, bound)
-        if key in seen:
-            continue
-        seen.add(key)
-        if not bound or not (free_vars(node) & bound):
+        node, bound = pop()
+        if bound:
+            key = (node, bound)
+            if key in seen_bound:
+                continue
+            seen_bound.add(key)
+            if not (free_vars(node) & bound):
+                yield node
+        else:
+            if node in seen or node in skip:
+                continue
+            seen.add(node)
+            if visited is not None:
+                visited.append(node)
             yield node
         inner = bound | frozenset(node.bound_vars) if node.op in BINDERS else bound
         for a in node.args:
-            stack.append((a, inner))
+            push((a, inner))
 
 
 class Reducer:
@@ -192,6 +209,9 @@ class Reducer:
         self._fresh = itertools.count()
         self._tr_memo: dict[Term, FNode] = {}
         self._pattern_memo: dict[Clause, tuple[Term, ...]] = {}
+        self._templates: dict[Clause, Template] = {}  # each clause's matrix, to instantiate
+        # subterms of kept ground formulas: their terms, atoms and cardinalities are registered
+        self._registered: set[Term] = set()
         self._nesting: dict[Term, int] = {}
         self.max_nesting: int | None = None
         self._round: int | None = None
@@ -243,12 +263,17 @@ class Reducer:
         self.terms_by_sort.setdefault(t.sort, []).append(t)
         return True
 
-    def _new_items(self, f: Term) -> tuple[list[Term], list[Term], list[Term]]:
-        """The ground terms, set atoms and cardinality terms of ``f`` not yet registered."""
+    def _new_items(self, f: Term, visited: list[Term] | None = None
+                   ) -> tuple[list[Term], list[Term], list[Term]]:
+        """The ground terms, set atoms and cardinality terms of ``f`` not yet registered.
+
+        With ``visited``, subterms registered by an earlier ground formula (``_registered``) are
+        not entered again, and those entered now are appended to ``visited``."""
         terms: list[Term] = []
         atoms: list[Term] = []
         cards: list[Term] = []
-        for s in _walk_ground(f):
+        skip = self._registered if visited is not None else _NOTHING_BOUND
+        for s in _walk_ground(f, skip, visited):
             if s.op is Op.APP and s.args and not is_skolem(s.payload):
                 for i, a in enumerate(s.args):
                     self.app_args.setdefault((s.payload, i), set()).add(a)
@@ -281,7 +306,8 @@ class Reducer:
         """
         if f is TRUE:
             return True
-        terms, atoms, cards = self._new_items(f)
+        visited: list[Term] = []
+        terms, atoms, cards = self._new_items(f, visited)
         uses = card_uses(f)
         self.int_classes.add(f)
         if self._final:
@@ -301,6 +327,10 @@ class Reducer:
                 self.card_use[c] = u
         for t in terms:
             self._register_term(t)
+        if not self._defining:
+            # everything in these subterms is registered now (under a set's definition the
+            # memberships were not noted as trigger positions: those are walked again)
+            self._registered.update(visited)
         self.ground.append((f, g))
         return True
 
@@ -450,10 +480,10 @@ class Reducer:
                     if len(self.instances) % 256 == 0:
                         self.check_deadline()
                     if len(self.instances) >= self.max_instances:
-                        raise UnsupportedError(
+                        raise TooManyInstances(
                             f"more than {self.max_instances} quantifier instances: the formula "
                             f"is too large for instantiation depth {self.depth}; lower the depth "
-                            f"or split the formula")
+                            f"or split the formula", before_layers=not self.layers)
                     self._instantiate(clause, combo, g)
                     added += 1
                     changed = True
@@ -530,8 +560,10 @@ class Reducer:
         return True
 
     def _instantiate(self, clause: Clause, combo: Sequence[Term], g: int) -> None:
-        mapping = dict(zip(clause.vars, combo))
-        inst = substitute(clause.matrix, mapping)
+        template = self._templates.get(clause)
+        if template is None:
+            template = self._templates[clause] = Template(clause.matrix, clause.vars)
+        inst = template(combo)
         subst = tuple(zip(clause.vars, combo))
         dropped: str | None = None
         # a set's definition puts every process in a membership: no trigger evidence
@@ -1030,7 +1062,13 @@ def maximal_families(families: Iterable[frozenset[Term]], limit: int,
     family comes before it in this order: so each is tested against the maximal ones kept so far
     only (``check`` is called now and then: the reduction's deadline)."""
     chosen: list[frozenset[Term]] = []
-    for k, fam in enumerate(sorted(families, key=lambda x: (-len(x), sorted(map(str, x))))):
+    fams = list(families)
+    names: dict[Term, str] = {}  # each atom printed once (families share their atoms)
+    for fam in fams:
+        for a in fam:
+            if a not in names:
+                names[a] = str(a)
+    for k, fam in enumerate(sorted(fams, key=lambda x: (-len(x), sorted(names[a] for a in x)))):
         if len(chosen) == limit:
             break
         if not any(fam < other for other in chosen):

@@ -9,12 +9,16 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from logic.errors import SortError
 
 
 class SortKind(enum.Enum):
+    # members are singletons compared by identity: hash them so too (Enum's own __hash__ hashes
+    # the member's name, in Python, on every use)
+    __hash__ = object.__hash__
+
     PROC = "proc"
     INT = "int"
     BOOL = "bool"
@@ -29,6 +33,18 @@ class Sort:
     name: str
     kind: SortKind
     ordered: bool = False
+    # sorts key every term node (logic.terms): their hash is computed once
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.name, self.kind, self.ordered)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[type[Sort], tuple[str, SortKind, bool]]:
+        # rebuilt, not restored: the cached hash belongs to the process that computed it
+        return (Sort, (self.name, self.kind, self.ordered))
 
     def __str__(self) -> str:
         return self.name
@@ -88,8 +104,20 @@ class FunctionSymbol:
     domain: tuple[Sort, ...]
     codomain: Sort
     version: str | None = None
+    # symbols key every application node (logic.terms): their hash is computed once
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[type[FunctionSymbol],
+                                  tuple[str, tuple[Sort, ...], Sort, str | None]]:
+        # rebuilt, not restored: the cached hash belongs to the process that computed it
+        return (FunctionSymbol, (self.name, self.domain, self.codomain, self.version))
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash",
+                           hash((self.name, self.domain, self.codomain, self.version)))
         if self.codomain.is_set and self.domain != (PROC,) and self.domain != ():
             dom = ", ".join(map(str, self.domain))
             raise SortError(f"function {self.name}: a set-valued function must take one process "

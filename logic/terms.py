@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +24,10 @@ from logic.sorts import BOOL, INT, PROC, SET_PROC, FunctionSymbol, Sort
 
 
 class Op(enum.Enum):
+    # members are singletons compared by identity: hash them so too (Enum's own __hash__ hashes
+    # the member's name, in Python, on every use: every term node is keyed by its op)
+    __hash__ = object.__hash__
+
     # leaves
     VAR = "var"            # payload: name; sort given
     NPROCS = "n"           # the number of processes
@@ -76,32 +80,27 @@ _Key = tuple[Any, ...]
 class Term:
     """A node of the term DAG. Never instantiate directly: use the constructors below."""
 
-    __slots__ = ("op", "args", "payload", "sort", "_hash", "__weakref__")
+    __slots__ = ("op", "args", "payload", "sort", "__weakref__")
 
     op: Op
     args: tuple[Term, ...]
     payload: Any
     sort: Sort
-    _hash: int
 
-    def __init__(self, op: Op, args: tuple[Term, ...], payload: Any, sort: Sort, h: int) -> None:
+    def __init__(self, op: Op, args: tuple[Term, ...], payload: Any, sort: Sort) -> None:
         object.__setattr__(self, "op", op)
         object.__setattr__(self, "args", args)
         object.__setattr__(self, "payload", payload)
         object.__setattr__(self, "sort", sort)
-        object.__setattr__(self, "_hash", h)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("terms are immutable")
 
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __ne__(self, other: object) -> bool:
-        return self is not other
+    # terms are hash-consed (one node per structure, see _make): equality is identity, and so is
+    # the hash; both are object's own (C slots: terms key every memo table of the reduction)
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     def __reduce__(self) -> tuple[Callable[..., Term], tuple[Any, ...]]:
         return (_make, (self.op, self.args, self.payload, self.sort))
@@ -235,7 +234,7 @@ def _make(op: Op, args: tuple[Term, ...], payload: Any, sort: Sort) -> Term:
     key = (op, args, payload, sort)
     t = _TABLE.get(key)
     if t is None:
-        t = Term(op, args, payload, sort, hash(key))
+        t = Term(op, args, payload, sort)
         _TABLE[key] = t
     return t
 
@@ -672,12 +671,58 @@ def substitute(t: Term, mapping: Mapping[Term, Term]) -> Term:
             result = rebuild(node, (body,), payload)
         else:
             new_args = tuple(go(a, m) for a in node.args)
-            result = node if new_args == node.args else rebuild(node, new_args)
+            # a substitution keeps every sort (checked above) and the constructors only check
+            # sorts: the node with its new children is made directly
+            result = node if new_args == node.args else _make(node.op, new_args, node.payload,
+                                                               node.sort)
         if m is mapping:
             memo[node] = result
         return result
 
     return go(t, mapping)
+
+
+class Template:
+    """``t`` as a function of the variables ``keys``: ``template(values)`` is
+    ``substitute(t, dict(zip(keys, values)))``, computed over the subterms of ``t`` that mention
+    a key only (children first, each once), where :func:`substitute` visits all of ``t`` on every
+    call. Made once, applied many times: a clause's matrix, instantiated on every combination of
+    terms. Where a binder of ``t`` rebinds a key, or would capture a free variable of a value,
+    the call is :func:`substitute` itself (which renames)."""
+
+    __slots__ = ("term", "keys", "steps", "binders", "shadowed")
+
+    def __init__(self, t: Term, keys: Sequence[Term]) -> None:
+        self.term = t
+        self.keys = tuple(keys)
+        wanted = frozenset(self.keys)
+        steps: list[Term] = []
+        bound: set[Term] = set()
+        for node in subterms(t):
+            if node.op in BINDERS:
+                bound.update(node.bound_vars)
+            if node.args and free_vars(node) & wanted:
+                steps.append(node)
+        self.steps = tuple(steps)
+        self.binders = frozenset(bound)
+        self.shadowed = bool(self.binders & wanted)
+
+    def __call__(self, values: Sequence[Term]) -> Term:
+        mapping = dict(zip(self.keys, values, strict=True))
+        for k, v in mapping.items():
+            if k.sort != v.sort:
+                raise SortError(f"cannot substitute a {v.sort} term for {k} of sort {k.sort}")
+        if self.shadowed or (self.binders and any(free_vars(v) & self.binders
+                                                  for v in values)):
+            return substitute(self.term, mapping)
+        done: dict[Term, Term] = mapping
+        get = done.get
+        for node in self.steps:
+            # sorts are kept (checked above) and the constructors only check sorts: the node
+            # with its new children is made directly, as substitute does
+            done[node] = _make(node.op, tuple([get(a, a) for a in node.args]), node.payload,
+                               node.sort)
+        return get(self.term, self.term)
 
 
 def conjuncts(t: Term) -> list[Term]:

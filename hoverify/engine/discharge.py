@@ -36,16 +36,20 @@ MODES = (*BACKENDS, "portfolio", "cross-check")
 #: :mod:`hoverify.engine.vcgen`): a VC over a round with lemmas has one slice (half the time:
 #: A_T,E's invariant needs 7-10 s of a 30 s timeout), a lemma after the first three (a sixth each)
 SLICES_SHARE = 0.5
-#: a slice is tried with the cheapest reductions only (instantiation depth 0 with triggers), and
-#: only while they stay this small: it is worth trying because it is small (a larger one is set
-#: aside for the VC itself)
+#: a slice is tried with the cheapest reduction only (instantiation depth 0 with triggers, named
+#: processes as anchors), and only while it stays this small: it is worth trying because it is
+#: small (a larger one is set aside for the VC itself)
 SLICE_INSTANCES = 10_000
 
 
 def _slice_attempts() -> tuple[Attempt, ...]:
+    """One attempt. The same depth without anchors was tried second until it was measured: over
+    the 67 slices of six models it proved none that the anchored one had not (it timed out on
+    one that the anchored one proved in 0.9 s), and it cost 21.5 s where the anchored one had
+    failed."""
     from logic.decide import Attempt
 
-    return (Attempt(0, anchored=True), Attempt(0))
+    return (Attempt(0, anchored=True),)
 
 
 def _decide(vc: VC, backend: str, timeout: float) -> CheckResult:
