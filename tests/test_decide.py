@@ -121,7 +121,7 @@ def test_unknown_backend_is_an_error() -> None:
         check(Eq(N, IntConst(1)), backend="no-such-solver")
 
 
-def test_attempts_and_an_instance_bound_can_be_given() -> None:
+def test_attempts_and_an_instance_bound_can_be_given(monkeypatch: pytest.MonkeyPatch) -> None:
     """``attempts`` replaces the sequence of reductions, and ``max_instances`` bounds each one:
     a reduction over the bound is not tried (unknown, with that reason), never an answer."""
     from logic.decide import Attempt
@@ -135,6 +135,23 @@ def test_attempts_and_an_instance_bound_can_be_given() -> None:
     assert bounded.answer is Answer.UNKNOWN
     assert bounded.reason is not None and "more than 1 quantifier instances" in bounded.reason
     assert bounded.stats.get("attempts") is None  # one attempt: its own reason, nothing else
+    # the same instantiation overflows the same way whatever the layers: not tried again (the
+    # overflow came before any layer); another instantiation (no triggers) still is
+    import logic.decide as decide
+
+    reductions: list[bool] = []
+    real = decide._attempt
+
+    def counting(*args: object, **kw: object) -> object:
+        reductions.append(True)
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(decide, "_attempt", counting)
+    three = (Attempt(0, anchored=True), Attempt(0), Attempt(0, triggers=False))
+    again = check(two_majorities, attempts=three, max_instances=1)
+    assert again.answer is Answer.UNKNOWN and len(reductions) == 2
+    assert again.reason is not None and "depth 0, triggers: not tried (the same instances" in (
+        again.reason)
 
 
 def test_an_unknown_answer_says_what_every_attempt_came_to(monkeypatch: pytest.MonkeyPatch) -> None:
