@@ -27,6 +27,7 @@ in general, so ``sat`` is only a candidate: :mod:`logic.decide` validates the de
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -212,6 +213,7 @@ class Reducer:
         self._templates: dict[Clause, Template] = {}  # each clause's matrix, to instantiate
         # subterms of kept ground formulas: their terms, atoms and cardinalities are registered
         self._registered: set[Term] = set()
+        self._uses: dict[Term, dict[Term, int]] = {}  # card_uses of each ground formula
         self._nesting: dict[Term, int] = {}
         self.max_nesting: int | None = None
         self._round: int | None = None
@@ -309,6 +311,7 @@ class Reducer:
         visited: list[Term] = []
         terms, atoms, cards = self._new_items(f, visited)
         uses = card_uses(f)
+        self._uses[f] = uses
         self.int_classes.add(f)
         if self._final:
             # new set atoms and cardinalities are allowed: no layer decomposes them, so their
@@ -657,7 +660,7 @@ class Reducer:
         """
         seeds: dict[frozenset[Term], None] = {}  # distinct, in order of appearance
         for f, _ in self.ground:
-            uses = card_uses(f)
+            uses = self._uses[f]  # every kept ground formula's, from add_ground
             atoms: frozenset[Term] = frozenset()
             for c in uses:
                 atoms |= _atoms_of(c.args[0])
@@ -983,12 +986,18 @@ def card_uses(f: Term) -> dict[Term, int]:
             walk_term(a)
 
     def walk_term(t: Term) -> None:
-        for s in _walk_ground(t):
-            if s.op is Op.CARD:
-                note(s, BIG)
+        for c in _cards_in(t):
+            note(c, BIG)
 
     walk(f, True)
     return uses
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cards_in(t: Term) -> tuple[Term, ...]:
+    """The cardinality terms among the ground subterms of ``t`` (a term's own, shared by every
+    formula it occurs in: cached)."""
+    return tuple(s for s in _walk_ground(t) if s.op is Op.CARD)
 
 
 def _atoms_of(s: Term) -> frozenset[Term]:
