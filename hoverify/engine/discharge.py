@@ -32,9 +32,9 @@ BACKENDS = ("z3", "cvc5", "yices")
 MODES = (*BACKENDS, "portfolio", "cross-check")
 
 
-#: the share of a VC's timeout its slices may use together, in equal parts (see
-#: :mod:`hoverify.engine.vcgen`): a VC over a round with lemmas has one slice (half the time:
-#: A_T,E's invariant needs 7-10 s of a 30 s timeout), a lemma after the first three (a sixth each)
+#: the share of a VC's timeout its slices may use together (see :mod:`hoverify.engine.vcgen`),
+#: each what is left of it in equal parts with the slices after it: a VC over a round with
+#: lemmas has one or two slices, a lemma after the first three
 SLICES_SHARE = 0.5
 #: a slice is tried with the cheapest reduction only (instantiation depth 0 with triggers, named
 #: processes as anchors), and only while it stays this small: it is worth trying because it is
@@ -59,10 +59,13 @@ def _decide(vc: VC, backend: str, timeout: float) -> CheckResult:
 
     start = time.perf_counter()
     set_aside: list[str] = []
-    for sl in vc.slices:
+    for k, sl in enumerate(vc.slices):
+        # the slices' share of the time, what is left of it in equal parts (a slice that fails
+        # fast leaves its part to the ones after it)
+        left = SLICES_SHARE * timeout - (time.perf_counter() - start)
         try:
             res = check(vc.slice_negation(sl.label), backend=backend,
-                        timeout=SLICES_SHARE * timeout / len(vc.slices),
+                        timeout=max(0.05, left / (len(vc.slices) - k)),
                         max_instances=SLICE_INSTANCES,
                         attempts=_slice_attempts())
         except LogicError as e:
@@ -173,8 +176,8 @@ def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float) -> VCResult:
 def discharge(cm: CompiledModel, vc: VC, mode: str = "z3", timeout: float = 30.0) -> VCResult:
     """Decide ``vc`` with the backend or mode ``mode`` (see the module docstring).
 
-    A result with ``stats["slice"] == BY_LEMMAS`` was proved from the round's lemmas: it stands
-    only if their VCs are proved too, which the caller checks (:func:`hoverify.engine.runner.
+    A result with ``stats["slice"]`` in ``FROM_LEMMAS`` was proved from the round's lemmas: it
+    stands only if their VCs are proved too, which the caller checks (:func:`hoverify.engine.runner.
     check_compiled` does)."""
     if mode in BACKENDS:
         return _one(cm, vc, mode, timeout)

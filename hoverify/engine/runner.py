@@ -5,14 +5,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from hoverify.compiler import CompiledModel
 from hoverify.engine.results import ModelReport, Status, VCResult
-from hoverify.engine.vcgen import BY_LEMMAS, VC, generate
+from hoverify.engine.vcgen import FROM_LEMMAS, VC, generate
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -167,7 +167,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
         for i in sorted(results):
             if i in shown or i in retry or any(d not in results for d in deps.get(i, ())):
                 continue
-            if unproved_lemmas(results[i], [results[d] for d in deps.get(i, ())]):
+            if unproved_lemmas(results[i], [results[d] for d in proof_premises(vcs, results, i)]):
                 retry.append(i)
                 continue
             shown.add(i)
@@ -224,7 +224,7 @@ def _premise(vc: VC, lemma: VC) -> bool:
     if lemma.lemma_of is None or lemma.lemma_of != vc.round_name:
         return False
     return lemma.goal in vc.hypotheses or any(
-        sl.label == BY_LEMMAS and lemma.goal in sl.hypotheses for sl in vc.slices)
+        sl.label in FROM_LEMMAS and lemma.goal in sl.hypotheses for sl in vc.slices)
 
 
 def _rests_on(vcs: list[VC], every: list[VC]) -> list[VC]:
@@ -256,14 +256,37 @@ def lemma_dependencies(vcs: list[VC]) -> dict[int, tuple[int, ...]]:
     step's progress VC) and, in turn, the lemmas each of them is proved from."""
     index = {vc.name: i for i, vc in enumerate(vcs)}
     return {i: tuple(sorted(index[lm.name] for lm in _rests_on([vc], vcs)))
-            for i, vc in enumerate(vcs) if any(sl.label == BY_LEMMAS for sl in vc.slices)}
+            for i, vc in enumerate(vcs) if any(sl.label in FROM_LEMMAS for sl in vc.slices)}
+
+
+def proof_premises(vcs: list[VC], results: Mapping[int, VCResult], i: int) -> list[int]:
+    """The lemmas' VCs (indices) that the proof of VC ``i`` rests on, by the proofs found: the
+    lemmas among the hypotheses it was proved from (the slice that proved it, else its own), and
+    in turn those of each such lemma's proof. Within :func:`lemma_dependencies` (every lemma any
+    proof of it could use), whose results the caller awaits."""
+    found: set[int] = set()
+    frontier = [i]
+    while frontier:
+        k = frontier.pop()
+        r = results.get(k)
+        if r is None or r.status is not Status.PROVED:
+            continue  # not a proof: it rests on nothing (and proves nothing)
+        vc = vcs[k]
+        label = r.stats.get("slice")
+        used = next((sl.hypotheses for sl in vc.slices if sl.label == label), vc.hypotheses)
+        for j, lm in enumerate(vcs):
+            if (j not in found and lm.lemma_of is not None and lm.lemma_of == vc.round_name
+                    and lm.goal in used):
+                found.add(j)
+                frontier.append(j)
+    return sorted(found)
 
 
 def unproved_lemmas(r: VCResult, lemmas: list[VCResult]) -> list[str]:
     """If ``r`` was proved from its round's lemmas, those of ``lemmas`` that are not proved (as
     ``"<name> is <verdict>"``): the lemmas are that proof's premises, and a lemma not proved
     proves nothing."""
-    if r.status is not Status.PROVED or r.stats.get("slice") != BY_LEMMAS:
+    if r.status is not Status.PROVED or r.stats.get("slice") not in FROM_LEMMAS:
         return []
     return [f"{lm.name} is {lm.verdict_text}" for lm in lemmas if lm.status is not Status.PROVED]
 

@@ -37,7 +37,8 @@ suffices is much faster, and sometimes the only one it can decide:
   before it, ``S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}`` (without the invariants: a fact about the
   transition seldom needs them);
 * every other VC over a round with lemmas is first tried with the round's relation replaced by
-  its lemmas, ``B_j ∧ S_j ∧ F ∧ L_j ⇒ goal'`` (the lemmas abstract the transition). The VC itself
+  the lemmas that do not mention the HO sets (if some do and some do not), then by all its
+  lemmas, ``B_j ∧ S_j ∧ F ∧ L_j ⇒ goal'`` (the lemmas abstract the transition). The VC itself
   keeps the relation and leaves the lemmas out, as without lemmas.
 
 Both are sound: the first drops hypotheses; in the second, each lemma is a VC of its own that is
@@ -115,6 +116,14 @@ LEMMA_BEFORE = "the lemma before"
 ROUND_AND_LEMMAS = "the round and the lemmas before"
 #: the label of the slice with the round's relation replaced by its lemmas
 BY_LEMMAS = "the round's lemmas"
+#: the label of the slice with the relation replaced by the lemmas that do not mention the HO
+#: sets (tried first, if there are such lemmas and others): a lemma about who heard whom brings
+#: a set per process into the Venn decomposition, which the VCs over states seldom need (One-Third
+#: Rule's invariant: 0.19 s from the state lemmas with z3 and 0.08 s with cvc5, against 0.6 s and
+#: a cvc5 timeout at 30 s from all of them)
+BY_STATE_LEMMAS = "the round's lemmas about states"
+#: the slices whose premises are lemmas (a VC proved from one stands only if they are proved)
+FROM_LEMMAS = frozenset({BY_LEMMAS, BY_STATE_LEMMAS})
 #: the target of a round lemma's VC: ``round_lemmas[<round>][<k>]``
 LEMMA_TARGET = "round_lemmas"
 
@@ -267,6 +276,10 @@ class VCGenerator:
         if lemmas:
             abstract = tuple(h for h in hyps if h is not rr.relation)
             slices = (Slice(BY_LEMMAS, (*abstract, *lemmas)),)
+            heard = {self.cm.symbols.ho, self.cm.symbols.aho}
+            states = tuple(lm for lm in lemmas if not (symbols(lm) & heard))
+            if states and len(states) < len(lemmas):
+                slices = (Slice(BY_STATE_LEMMAS, (*abstract, *states)), *slices)
         return VC(name, kind, hyps, goal, target, self.file, line, rr, slices)
 
     def lemma_vc(self, name: str, target: str, j: int, before: tuple[Term, ...], lemma: Term,
@@ -398,5 +411,6 @@ def split_goal(goal: Term) -> list[Term]:
     return parts if parts else [TRUE]
 
 
-__all__ = ["BY_LEMMAS", "LEMMA_TARGET", "LEMMA_BEFORE", "ROUND_ALONE", "ROUND_AND_LEMMAS", "Slice",
-           "VC", "VCKind", "VCGenerator", "generate", "rename_symbols", "split_goal"]
+__all__ = ["BY_LEMMAS", "BY_STATE_LEMMAS", "FROM_LEMMAS", "LEMMA_TARGET", "LEMMA_BEFORE",
+           "ROUND_ALONE", "ROUND_AND_LEMMAS", "Slice", "VC", "VCKind", "VCGenerator", "generate",
+           "rename_symbols", "split_goal"]
