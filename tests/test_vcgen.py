@@ -305,6 +305,28 @@ def test_a_proof_rests_on_the_lemmas_it_used_only(tmp_path: Path) -> None:
     assert "round_lemmas[Exchange][5]" in {vcs[k].name for k in lemma_dependencies(vcs)[i]}
 
 
+def test_verdicts_may_arrive_in_any_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Processes finish in any order: a lemma's verdict may come before the verdicts of the
+    lemmas it was proved from, and a VC proved from lemmas before theirs. Every VC is reported
+    once, with the verdicts of the runs in order (a regression: a lemma that arrived before the
+    lemma it rested on stopped the run with a KeyError)."""
+    import hoverify.engine.runner as runner
+    from hoverify.engine.discharge import discharge as decide
+
+    def backwards(cm, batch, opts):  # type: ignore[no-untyped-def]
+        done = [(j, decide(cm, vc, opts.backend, opts.timeout)) for j, vc in enumerate(batch)]
+        yield from reversed(done)
+
+    monkeypatch.setattr(runner, "_isolated", backwards)
+    _, cm = load_and_compile(MODELS / "otr.py")
+    opts = Options(backend="z3", timeout=20, jobs=1, only="Exchange", cache=False,
+                   kinds="safety", search=False)
+    reported: list[VCResult] = []
+    report = check_compiled(cm, str(MODELS / "otr.py"), opts, reported.append)
+    assert sorted(r.name for r in reported) == sorted(r.name for r in report.results)
+    assert len(report.results) == 9 and all(r.status is Status.PROVED for r in report.results)
+
+
 def test_every_vc_checked_again_without_false_lemmas_is_reported_once(tmp_path: Path) -> None:
     """Two VCs are proved from a false lemma and checked again without it: each final verdict
     reaches the progress callback (the CLI's lines) exactly once, as it does the report. The
