@@ -108,7 +108,9 @@ class Decision:
 class Replica:
     """One replica; see the module docstring. ``peers[i]`` is the address of replica ``i``
     (``peers[me]`` its own); ``inputs(instance, lane)`` its initial values; it serves instances
-    ``first_instance, first_instance + 1, ...`` below ``until`` (``None``: forever)."""
+    ``first_instance, first_instance + 1, ...`` below ``until`` (``None``: forever). ``stream``
+    says which of a replica's instance streams this is (:mod:`hoverify.runtime.streams`): only
+    its random draws (the model's choices, injected faults) depend on it."""
 
     def __init__(self, model: type[Algorithm], me: int, peers: Sequence[Address], *,
                  inputs: Inputs, until: int | None = None, first_instance: int | None = 0,
