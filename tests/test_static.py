@@ -1,4 +1,5 @@
-"""Static checks: ruff on the project, strict mypy on the logic package and the proof engine."""
+"""Static checks: ruff on the project, strict mypy on the logic package, the proof engine and the
+runtime."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def test_ruff_is_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("target", ["logic", "hoverify/engine"])
+@pytest.mark.parametrize("target", ["logic", "hoverify/engine", "hoverify/runtime"])
 def test_mypy_strict(target: str) -> None:
     # hoverify/engine is checked with the modules it imports (the DSL, the compiler, ...)
     done = _run("mypy", target)
