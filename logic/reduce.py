@@ -209,7 +209,7 @@ class Reducer:
         self._symbols: dict[tuple[str, Any], tuple[FNode, bool]] = {}
         self._fresh = itertools.count()
         self._tr_memo: dict[Term, FNode] = {}
-        self._pattern_memo: dict[Clause, tuple[Term, ...]] = {}
+        self._pattern_memo: dict[Clause, tuple[Template, ...]] = {}
         self._templates: dict[Clause, Template] = {}  # each clause's matrix, to instantiate
         # subterms of kept ground formulas: their terms, atoms and cardinalities are registered
         self._registered: set[Term] = set()
@@ -538,26 +538,25 @@ class Reducer:
                 f"the reduction ran out of time after {len(self.instances)} "
                 f"quantifier instances (instantiation depth {self.depth})")
 
-    def _patterns(self, clause: Clause) -> tuple[Term, ...]:
-        """Comprehensions of ``clause`` that mention its variables."""
+    def _patterns(self, clause: Clause) -> tuple[Template, ...]:
+        """Comprehensions of ``clause`` that mention its variables, as functions of them."""
         hit = self._pattern_memo.get(clause)
         if hit is None:
             vs = set(clause.vars)
             found = []
             for s in _walk_ground(clause.matrix):
                 if s.op is Op.COMPREHENSION and free_vars(s) & vs:
-                    found.append(s)
+                    found.append(Template(s, clause.vars))
             hit = tuple(found)
             self._pattern_memo[clause] = hit
         return hit
 
     def _covered(self, clause: Clause, combo: Sequence[Term],
-                 patterns: tuple[Term, ...]) -> bool:
+                 patterns: tuple[Template, ...]) -> bool:
         """Whether the instance needs no new comprehension (whose definition would need
         instantiating beyond the depth bound)."""
-        mapping = dict(zip(clause.vars, combo))
         for p in patterns:
-            q = substitute(p, mapping)
+            q = p(combo)
             if q.op is Op.COMPREHENSION and q not in self.gen:
                 return False
         return True
