@@ -276,7 +276,7 @@ class VCGenerator:
         if lemmas:
             abstract = tuple(h for h in hyps if h is not rr.relation)
             slices = (Slice(BY_LEMMAS, (*abstract, *lemmas)),)
-            heard = {self.cm.symbols.ho, self.cm.symbols.aho}
+            heard = {s for s in (self.cm.symbols.ho, self.cm.symbols.aho) if s is not None}
             states = tuple(lm for lm in lemmas if not (symbols(lm) & heard))
             if states and len(states) < len(lemmas):
                 slices = (Slice(BY_STATE_LEMMAS, (*abstract, *states)), *slices)
