@@ -189,7 +189,7 @@ class Engine:
             rows = [self._init_proc(p, inputs[p]) for p in range(n)]
         finally:
             self.leave()
-        return State(0, self.names, tuple(rows), tuple(inputs), frozenset())
+        return State(0, self.names, tuple(rows), tuple(inputs), frozenset(), tuple(rows))
 
     def _init_proc(self, p: int, v: Any) -> tuple[Any, ...]:
         """Run ``init`` for process ``p`` with initial value ``v`` (inside the run context)."""
@@ -359,7 +359,8 @@ class Engine:
                              update) from None
         finally:
             self.leave()
-        post = State(r + 1, self.names, rows, state.inputs, state.crashed | rinput.crash)
+        post = State(r + 1, self.names, rows, state.inputs, state.crashed | rinput.crash,
+                     state.initial)
         return post, deliveries
 
     def update_one(self, state: State, sends: _Sends, p: int, mask: int,

@@ -132,12 +132,14 @@ class _Explorer:
             return st, list(range(st.n))
 
         def key(p: int) -> Any:
-            return order_key((st.locals[p], st.inputs[p], p in st.crashed))
+            return order_key((st.locals[p], st.inputs[p], p in st.crashed,
+                              st.initial[p] if st.initial else ()))
 
         sigma = sorted(range(st.n), key=key)
         c = State(st.r, st.names, tuple(st.locals[p] for p in sigma),
                   tuple(st.inputs[p] for p in sigma),
-                  frozenset(i for i, p in enumerate(sigma) if p in st.crashed))
+                  frozenset(i for i, p in enumerate(sigma) if p in st.crashed),
+                  tuple(st.initial[p] for p in sigma) if st.initial else ())
         return c, sigma
 
     # ---- one receiver ---------------------------------------------------------------------
@@ -248,7 +250,7 @@ class _Explorer:
                 hos = HOSets(tuple(masks))
                 if pred is not None and not pred.local and not pred.holds(hos, phase):
                     continue
-                succ = State(st.r + 1, st.names, tuple(rows), st.inputs, frozen)
+                succ = State(st.r + 1, st.names, tuple(rows), st.inputs, frozen, st.initial)
                 yield succ, RoundInput(hos, crash, tuple(corrupt)), choices
 
     def _combine(self, st: State, receivers: list[int], per: list[list[Any]],

@@ -6,8 +6,9 @@ the executor's side and is written once for all models.
 
 =================== ======================================================================
 ``agreement``       ``∀i,j. decided(i) ∧ decided(j) → decision(i) = decision(j)``
-``validity``        ``∀i. decided(i) → ∃j. decision(i) = init(x)(j)`` (``init(x)(j)`` is the
-                    initial value ``v`` given to ``init``)
+``validity``        ``∀i. decided(i) → ∃j. decision(i) = init(x)(j)`` (``init(x)(j)`` is
+                    ``x`` of process ``j`` in the initial state, after ``init``: the prover's
+                    meaning too; it is the ``v`` given to ``init`` when ``init`` sets ``x = v``)
 ``irrevocability``  ``old(decided)(i) → decided(i) ∧ decision(i) = old(decision)(i)``
                     (over one round; ``integrity`` is the same property)
 ``commit_validity`` ``∀i. decided(i) ∧ decision(i) = True → ∀j. init(vote)(j) = True``
@@ -57,14 +58,22 @@ def _agreement(st: State, rnd: int) -> Violation | None:
     return None
 
 
+def _initially(st: State, name: str) -> list[Any]:
+    """``init(name)``: the local ``name`` of every process in the run's initial state."""
+    if not st.initial:
+        raise AssertionError("a state without its run's initial state: init(...) is undefined")
+    i = st.names.index(name)
+    return [row[i] for row in st.initial]
+
+
 def _validity(st: State, rnd: int) -> Violation | None:
     d, v = _idx(st)
-    inputs = set(st.inputs)
+    initial = _initially(st, "x")
     for p, row in enumerate(st.locals):
-        if row[d] and row[v] not in inputs:
+        if row[d] and row[v] not in initial:
             return Violation("validity", rnd,
                              f"p{p} decided {row[v]!r}, not an initial value "
-                             f"(initial values {sorted(inputs, key=repr)})", (p,))
+                             f"(initial values of x {sorted(set(initial), key=repr)})", (p,))
     return None
 
 
@@ -87,7 +96,7 @@ def _commit_validity(st: State, rnd: int) -> Violation | None:
     d, v = _idx(st)
     for p, row in enumerate(st.locals):
         if row[d] and row[v] is True:
-            no = [q for q, x in enumerate(st.inputs) if x is not True]
+            no = [q for q, x in enumerate(_initially(st, "vote")) if x is not True]
             if no:
                 return Violation("commit_validity", rnd,
                                  f"p{p} decided commit but p{no[0]} voted no", (p, no[0]))
@@ -100,7 +109,7 @@ PROPERTIES: Mapping[str, Property] = MappingProxyType({
         "agreement", "forall i, j. decided(i) and decided(j) -> decision(i) = decision(j)",
         _D, on_state=_agreement),
     "validity": Property(
-        "validity", "forall i. decided(i) -> exists j. decision(i) = init(x)(j)", _D,
+        "validity", "forall i. decided(i) -> exists j. decision(i) = init(x)(j)", (*_D, "x"),
         on_state=_validity),
     "irrevocability": Property(
         "irrevocability",
@@ -112,7 +121,7 @@ PROPERTIES: Mapping[str, Property] = MappingProxyType({
         on_step=_integrity),
     "commit_validity": Property(
         "commit_validity",
-        "forall i. decided(i) and decision(i) -> forall j. init(vote)(j)", _D,
+        "forall i. decided(i) and decision(i) -> forall j. init(vote)(j)", (*_D, "vote"),
         on_state=_commit_validity),
 })
 

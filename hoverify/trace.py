@@ -14,8 +14,10 @@ class State:
     """A global state at a round boundary.
 
     ``r`` is the next round to run; ``locals[p]`` holds process ``p``'s locals in the order of
-    ``names``; ``inputs[p]`` is ``p``'s initial value (the ``v`` of ``init``; validity refers to
-    it); ``crashed`` is the crashed set ``C`` (crashed processes neither send nor update).
+    ``names``; ``inputs[p]`` is ``p``'s initial value (the ``v`` of ``init``); ``crashed`` is the
+    crashed set ``C`` (crashed processes neither send nor update); ``initial`` is the locals of
+    the run's initial state, what ``init(x)`` denotes in formulas (validity refers to it, as the
+    prover's ``init(x)`` does: ``init`` may normalise ``v``, so ``x`` need not be ``v``).
     """
 
     r: int
@@ -23,6 +25,7 @@ class State:
     locals: tuple[tuple[Any, ...], ...]
     inputs: tuple[Any, ...]
     crashed: frozenset[int] = frozenset()
+    initial: tuple[tuple[Any, ...], ...] = ()
 
     @property
     def n(self) -> int:

@@ -291,3 +291,16 @@ def test_engine_cache_and_formulas():
     assert engine(m, 4) is engine(m, 4)
     assert NoSplit().formula == "forall p, q. exists k. k in HO(p) and k in HO(q)"
     assert HeardMoreThan("n/2").formula == "forall p. |HO(p)| > n/2"
+
+
+def test_validity_is_about_init_x_as_the_prover_states_it() -> None:
+    """``validity`` says ``decision(i) = init(x)(j)``: ``x`` of some process in the initial
+    state, after ``init``, which the prover reads the same way. Ben-Or's ``init`` counts any
+    input other than 0 as 1: with inputs 5, 5, 5 every process starts with x = 1 and decides 1,
+    which is valid. (The executor used to compare decisions with the inputs, a second meaning of
+    the same formula: it called this run a violation while the prover proved validity.)"""
+    t = run(model("benor"), 3, 6, "reliable", seed=0, inputs=[5, 5, 5])
+    assert t.violation is None
+    assert t.final.initial == t.initial.locals and t.final.inputs == (5, 5, 5)
+    d = t.final.names.index("decision")
+    assert {row[d] for row in t.final.locals} == {1}
