@@ -466,3 +466,51 @@ def test_default_jobs_is_one_per_usable_cpu_capped(monkeypatch: pytest.MonkeyPat
         monkeypatch.setattr(check_command.os, "sched_getaffinity",
                             lambda _pid, c=cpus: set(range(c)))
         assert check_command.default_jobs() == expected
+
+
+# ---- the VC's process is the isolation -----------------------------------------------------------
+# Each VC runs in a forked process of its own, and its solver queries run in that process (not in
+# a child each): what the per-query isolation of logic.backends guaranteed must hold per VC.
+def _solver_check_does(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
+    from hoverify.engine import runner
+    from logic import backends
+
+    monkeypatch.setattr(runner, "HARD_GRACE", 1.0)
+    monkeypatch.setitem(backends._CHECKS, "z3", action)  # seen by the forked VC processes
+
+
+def _check_without_search(only: str, timeout: float = 30.0) -> Any:
+    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.loader import load_and_compile
+
+    _, cm = load_and_compile(PROVED)
+    return check_compiled(cm, PROVED, Options(timeout=timeout, only=only, cache=False,
+                                              search=False))
+
+
+def test_a_solver_that_ignores_its_time_limit_is_an_unknown_never_a_verdict(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    _solver_check_does(monkeypatch, lambda solver, timeout: time.sleep(60))
+    start = time.perf_counter()
+    report = _check_without_search("invariant[0] Flood", timeout=0.5)
+    assert _statuses(report) == [("invariant[0] Flood", Status.UNKNOWN)]
+    assert "timed out: no answer after 2 s" in (report.results[0].reason or "")
+    assert time.perf_counter() - start < 30  # killed at its hard deadline, not after 60 s
+
+
+def test_a_solver_that_kills_its_process_is_an_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    _solver_check_does(monkeypatch, lambda solver, timeout: os.kill(os.getpid(), signal.SIGKILL))
+    report = _check_without_search("invariant[1] Flood")
+    assert _statuses(report) == [("invariant[1] Flood", Status.UNKNOWN)]
+    assert "died" in (report.results[0].reason or "")
+
+
+def test_the_hard_deadline_covers_every_backend_of_a_cross_check() -> None:
+    from hoverify.engine.runner import HARD_GRACE, Options, hard_deadline
+
+    assert hard_deadline(Options(timeout=30.0)) == 60.0 + HARD_GRACE
+    assert hard_deadline(Options(backend="cross-check", timeout=30.0)) == 180.0 + HARD_GRACE

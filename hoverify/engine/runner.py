@@ -65,7 +65,9 @@ def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: 
     except (ValueError, OSError):
         pass
     try:
-        conn.send(("ok", discharge(cm, vc, opts.backend, opts.timeout)))
+        # this process is the isolation (memory limit above, hard deadline in _isolated): the
+        # solver queries run in it rather than in a child each
+        conn.send(("ok", discharge(cm, vc, opts.backend, opts.timeout, isolate=False)))
     except MemoryError:
         conn.send(("fail", f"the decision procedure ran out of memory "
                            f"({MEMORY_LIMIT >> 30} GiB) on this VC"))
@@ -84,10 +86,25 @@ def _failed(vc: VC, opts: Options, reason: str, seconds: float) -> VCResult:
                     round_line=vc.round.line if vc.round is not None else None, reason=reason)
 
 
+#: seconds past twice a VC's time budget before its process is killed
+HARD_GRACE = 10.0
+
+
+def hard_deadline(opts: Options) -> float:
+    """Seconds after which the process checking one VC is killed (its verdict: unknown, timed
+    out): twice the VC's time budget plus :data:`HARD_GRACE`. The budget is the timeout, once per
+    backend in ``cross-check`` mode (each backend gets the whole timeout there)."""
+    from hoverify.engine.discharge import BACKENDS
+
+    budget = opts.timeout * (len(BACKENDS) if opts.backend == "cross-check" else 1)
+    return 2 * budget + HARD_GRACE
+
+
 def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple[int, VCResult]]:
     """Discharge each VC in its own forked process, ``opts.jobs`` at a time, each under a memory
-    limit and a hard deadline (twice the timeout plus 10 s: the procedure enforces the timeout
-    itself, this catches what it cannot). Yields results as they complete."""
+    limit and a hard deadline (:func:`hard_deadline`: the procedure enforces the timeout itself,
+    this catches what it cannot, such as a solver that ignores its own limit). Yields results as
+    they complete."""
     import multiprocessing
     from multiprocessing.connection import Connection, wait
 
@@ -95,7 +112,7 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple
     pending = list(range(len(vcs)))[::-1]
     # conn -> (index, process, _, start)
     running: dict[Connection[object, _Message], tuple[int, ForkProcess, None, float]] = {}
-    hard = 2 * opts.timeout + 10.0
+    hard = hard_deadline(opts)
     try:
         while pending or running:
             while pending and len(running) < opts.jobs:
