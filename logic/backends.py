@@ -292,10 +292,17 @@ def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
         return Answer.UNKNOWN, None, f"{backend} does not support this formula: {exc}"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return Answer.UNKNOWN, None, f"{backend} failed: {type(exc).__name__}: {exc}"
-    if backend == "z3" and shared is not None:
-        if shared.z3_converter is None:
-            shared.z3_converter = solver.converter
-        else:  # same z3 context: the terms translated for the first solver serve this one
+    if backend == "z3":
+        # pysmt's converter is slower than the search on large reductions (see logic.z3convert);
+        # one per query: the terms translated for its first solver serve the second (same z3
+        # context)
+        from logic.z3convert import FastZ3Converter
+
+        if shared is None:
+            solver.converter = FastZ3Converter(env, solver.z3.ctx)
+        else:
+            if shared.z3_converter is None:
+                shared.z3_converter = FastZ3Converter(env, solver.z3.ctx)
             solver.converter = shared.z3_converter
     try:
         solver.add_assertion(formula)
