@@ -1,14 +1,15 @@
 """Benchmark of the proof engine: ``python benchmarks/check.py [--runs 5] [--models ...]``.
 
-For every model and backend: the medians over ``--runs`` cold-cache runs of
-``hoverify.check(path, backend=b, cache=False, kinds=...)`` for the safety VCs and for the liveness
-VCs (proof chains) separately, timed end to end in this process (VC generation, reduction,
-solving, replay, the bounded search), the verdicts, the number of VCs and the largest
-reduced VC (by set atoms, then regions, then quantifier instances, from the results' ``stats``).
-Then, per model (first backend), the warm-cache time: a run that fills a fresh cache directory,
-then the timed run that reads it (``unknown`` is never cached, so a model with unknown VCs stays
-slow warm). Then the time from the start of ``hoverify check models/lastvoting.py`` (a new
-process) to its first VC line on stdout. The LastVoting cold median (z3) is printed last.
+For every model and backend: the medians over ``--runs`` cold-cache runs of ``hoverify.check(path,
+backend=b, cache=False, kinds=..., jobs=...)`` for the safety VCs and for the liveness VCs (proof
+chains) separately, with ``--jobs`` VCs in parallel (by default as many as ``hoverify check`` runs:
+one per usable CPU, at most 4), timed end to end in this process (VC generation, reduction,
+solving, replay, the bounded search), the verdicts, the number of VCs and the largest reduced VC
+(by set atoms, then regions, then quantifier instances, from the results' ``stats``). Then, per
+model (first backend), the warm-cache time: a run that fills a fresh cache directory, then the
+timed run that reads it (``unknown`` is never cached, so a model with unknown VCs stays slow warm).
+Then the time from the start of ``hoverify check models/lastvoting.py`` (a new process) to its
+first VC line on stdout. The LastVoting cold median (z3) is printed last.
 
 The user's cache is never touched: every run uses ``cache=False`` or a temporary
 ``HOVERIFY_CACHE_DIR``.
@@ -81,7 +82,7 @@ def _model_paths(names: list[str] | None) -> list[Path]:
     return out
 
 
-def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str = "all") -> Row:
+def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str, jobs: int) -> Row:
     import hoverify
     from hoverify.engine.vcgen import generate
     from hoverify.loader import load_and_compile
@@ -94,13 +95,13 @@ def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str = "all
         if kinds != "liveness":
             start = time.perf_counter()
             report = hoverify.check(path, backend=backend, timeout=timeout, cache=False,
-                                    kinds="safety")
+                                    kinds="safety", jobs=jobs)
             row.times.append(time.perf_counter() - start)
             results += report.results
         if has_liveness and kinds != "safety":
             start = time.perf_counter()
             live = hoverify.check(path, backend=backend, timeout=timeout, cache=False,
-                                  kinds="liveness")
+                                  kinds="liveness", jobs=jobs)
             row.live_times.append(time.perf_counter() - start)
             results += live.results
     row.vcs = sum(1 for r in results if r.backend != "explorer")
@@ -109,16 +110,16 @@ def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str = "all
     return row
 
 
-def _warm(path: Path, backend: str, timeout: float) -> float:
+def _warm(path: Path, backend: str, timeout: float, jobs: int) -> float:
     import hoverify
 
     old = os.environ.get("HOVERIFY_CACHE_DIR")
     with tempfile.TemporaryDirectory(prefix="hoverify-bench-") as cache:
         os.environ["HOVERIFY_CACHE_DIR"] = cache
         try:
-            hoverify.check(path, backend=backend, timeout=timeout, cache=True)
+            hoverify.check(path, backend=backend, timeout=timeout, cache=True, jobs=jobs)
             start = time.perf_counter()
-            hoverify.check(path, backend=backend, timeout=timeout, cache=True)
+            hoverify.check(path, backend=backend, timeout=timeout, cache=True, jobs=jobs)
             return time.perf_counter() - start
         finally:
             if old is None:
@@ -148,6 +149,8 @@ def first_result(path: Path, timeout: float) -> tuple[float | None, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hoverify.commands.check import default_jobs
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5, help="cold runs per model and backend")
     ap.add_argument("--models", nargs="*", help="model names (models/NAME.py) or paths")
@@ -156,18 +159,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds per VC")
     ap.add_argument("--kinds", choices=("all", "safety", "liveness"), default="all",
                     help="which VCs to time (default: both, separately)")
+    ap.add_argument("--jobs", type=int, default=default_jobs(),
+                    help="VCs in parallel (default: as hoverify check, one per usable CPU, at "
+                         "most 4)")
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-cache runs")
     ap.add_argument("--no-first", action="store_true",
                     help="skip the time to the first VC result of hoverify check")
     args = ap.parse_args(argv)
 
     paths = _model_paths(args.models)
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        ap.error(f"no such model: {', '.join(missing)} (give names in models/ or paths)")
+    print(f"{args.runs} cold runs per model and backend, --jobs {args.jobs}, "
+          f"--timeout {args.timeout:g}")
     rows: list[Row] = []
     for path in paths:
         for b in args.backends:
-            row = _cold(path, b, args.timeout, args.runs, args.kinds)
+            row = _cold(path, b, args.timeout, args.runs, args.kinds, args.jobs)
             if not args.no_warm and b == args.backends[0]:
-                row.warm = _warm(path, b, args.timeout)
+                row.warm = _warm(path, b, args.timeout, args.jobs)
             rows.append(row)
             print(f"  {row.model} {b}: cold median {row.median:.3f} s", file=sys.stderr,
                   flush=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -342,8 +341,4 @@ def model_files(paths: list[str]) -> list[Path]:
     return out
 
 
-def default_jobs() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-__all__ = ["Options", "check_compiled", "model_files", "selected", "default_jobs"]
+__all__ = ["Options", "check_compiled", "model_files", "selected"]
