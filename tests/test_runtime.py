@@ -46,6 +46,7 @@ from hoverify.runtime.wire import (
 
 OTR = model("otr")
 LV = model("lastvoting")
+BENOR = model("benor")
 DEADLINE = 60.0  # generous: only there so that a bug cannot hang the suite
 
 
@@ -71,8 +72,8 @@ def cluster(model_, n, instances, *, faults=None, **kw):
 
 
 def assert_safe_and_complete(res, lanes=1, live=None):
-    verdict = check_decisions(res.n, res.instances, {r.id: r.decisions for r in res.reports},
-                              res.inputs, lanes)
+    verdict = check_decisions(res.model, res.n, res.instances,
+                              {r.id: r.decisions for r in res.reports}, res.inputs, lanes)
     assert not res.errors()
     assert verdict.violations == []
     assert not res.timed_out
@@ -367,12 +368,132 @@ def test_check_decisions_reports_violations():
 
     d = {0: [Decision(0, (0,), 1, False, 0.0)], 1: [Decision(0, (1,), 1, False, 0.0)],
          2: [Decision(1, (7,), 1, False, 0.0)]}
-    v = check_decisions(3, 3, d, inputs)
+    v = check_decisions(OTR, 3, 3, d, inputs)
     assert any("agreement violated in instance 0" in s for s in v.violations)
     assert any("validity violated in instance 1" in s for s in v.violations)
     assert v.undecided == [2] and not v.ok
     assert value_for(1, (0, 1, 2), 2, 5) == value_for(1, (0, 1, 2), 2, 5)
     assert value_for(1, (0, 1, 2), 2, 5, fixed=(4, 5, 6)) == 6
+
+
+def _decided(values, instance=0):
+    """Every replica ``p`` decided ``values[p]`` (a tuple of lanes, or one value) in
+    ``instance``."""
+    return {p: [Decision(instance, v if isinstance(v, tuple) else (v,), 1, False, 0.0)]
+            for p, v in enumerate(values)}
+
+
+def test_validity_is_over_init_x_not_the_raw_inputs():
+    """Ben-Or's ``init`` maps every input other than 0 to 1: with inputs 5, 5, 5 every ``x`` is
+    1, so deciding 1 is valid (``init(x)``, the executor's and the prover's meaning) and
+    deciding 5, an input but no process's initial ``x``, is not."""
+    ok = check_decisions(BENOR, 3, 1, _decided([1, 1, 1]), lambda p, i, lane: 5)
+    assert ok.violations == [] and ok.ok
+    assert ok.properties == ("agreement", "validity") and ok.note is None
+    bad = check_decisions(BENOR, 3, 1, _decided([5, 5, 5]), lambda p, i, lane: 5)
+    assert bad.violations == ["validity violated in instance 0: p0 decided 5, not an initial "
+                              "value (initial values of x [1])"]
+
+
+def test_a_decision_no_process_started_with_is_a_validity_violation():
+    d = _decided([1, 1, 1])  # instance 0: 1 is p1's input, valid
+    for p in range(3):
+        d[p].append(Decision(1, (7,), 1, False, 0.0))  # instance 1: 7 is nobody's
+    v = check_decisions(LV, 3, 2, d, lambda p, i, lane: p)
+    assert len(v.violations) == 1
+    assert v.violations[0].startswith("validity violated in instance 1: p0 decided 7, not an "
+                                      "initial value")
+    assert v.undecided == [] and not v.ok
+
+
+def test_agreement_across_replicas_per_lane():
+    inputs = lambda p, i, lane: p % 2  # noqa: E731
+    v = check_decisions(OTR, 3, 1, _decided([(0, 1), (0, 1), (0, 0)]), inputs, lanes=2)
+    assert v.violations == ["agreement violated in instance 0: in lane 1, p0 decided 1, p2 "
+                            "decided 0"]
+    assert check_decisions(OTR, 3, 1, _decided([(0, 1)] * 3), inputs, lanes=2).ok
+
+
+def test_validity_per_lane_uses_that_lanes_inputs():
+    def inputs(p, i, lane):
+        return 10 * lane + p
+
+    assert check_decisions(OTR, 3, 1, _decided([(0, 12)] * 3), inputs, lanes=2).ok
+    v = check_decisions(OTR, 3, 1, _decided([(12, 0)] * 3), inputs, lanes=2)
+    assert [s.split(",")[0] for s in v.violations] == [
+        "validity violated in instance 0: in lane 0", "validity violated in instance 0: in lane 1"]
+
+
+TPC = model("twophasecommit")
+
+
+def test_two_phase_commit_is_checked_with_commit_validity():
+    """2PC decides commit (``True``) or abort (``False``) from yes/no votes: commit validity, not
+    "the decision is an input" (an abort when everyone voted yes is allowed)."""
+    everyone_yes = check_decisions(TPC, 3, 1, _decided([True] * 3), lambda p, i, lane: True)
+    assert everyone_yes.ok and everyone_yes.properties == ("agreement", "commit_validity")
+    one_no = check_decisions(TPC, 3, 1, _decided([True] * 3), lambda p, i, lane: p != 1)
+    assert one_no.violations == ["commit_validity violated in instance 0: p0 decided commit but "
+                                 "p1 voted no"]
+    assert check_decisions(TPC, 3, 1, _decided([False] * 3), lambda p, i, lane: True).ok
+    assert check_decisions(TPC, 3, 1, _decided([False] * 3), lambda p, i, lane: p != 1).ok
+
+
+def test_only_the_declared_properties_are_checked():
+    """ATE declares agreement and irrevocability, not validity: a value nobody proposed is no
+    violation; a disagreement is."""
+    ate = model("ate")
+    v = check_decisions(ate, 5, 1, _decided([9] * 5), lambda p, i, lane: p)
+    assert v.ok and v.properties == ("agreement",) and v.holds == "agreement holds"
+    v = check_decisions(ate, 5, 1, _decided([9, 9, 9, 9, 8]), lambda p, i, lane: p)
+    assert [s.split(":")[0] for s in v.violations] == ["agreement violated in instance 0"]
+
+
+def test_a_model_without_properties_gets_agreement_and_a_note(tmp_path):
+    f = tmp_path / "bare.py"
+    f.write_text(
+        "from hoverify import Algorithm, Local, Round, broadcast\n"
+        "class Bare(Algorithm):\n"
+        "    x = Local(int)\n"
+        "    decided = Local(bool, initial=False)\n"
+        "    decision = Local(int | None)\n"
+        "    def init(p, v):\n"
+        "        p.x = v\n"
+        "    class R(Round):\n"
+        "        def send(p):\n"
+        "            return broadcast(p.x)\n"
+        "        def update(p, mbox):\n"
+        "            p.decide(p.x)\n")
+    bare = model(str(f))
+    v = check_decisions(bare, 2, 1, _decided([7, 7]), lambda p, i, lane: p)
+    assert v.ok and v.properties == ("agreement",)  # 7 is nobody's input: validity not declared
+    assert v.note is not None and "Bare declares no properties" in v.note
+    v = check_decisions(bare, 2, 1, _decided([0, 1]), lambda p, i, lane: p)
+    assert v.violations == ["agreement violated in instance 0: p0 decided 0, p1 decided 1"]
+    # declaring validity alone: agreement is checked too, and the note says why
+    f.write_text(f.read_text().replace("Bare", "OnlyValid") + "    properties = ('validity',)\n")
+    only_valid = model(str(f))
+    v = check_decisions(only_valid, 2, 1, _decided([0, 1]), lambda p, i, lane: p)
+    assert v.properties == ("agreement", "validity") and v.holds == "agreement and validity hold"
+    assert v.note is not None and "OnlyValid does not declare agreement" in v.note
+    assert [s.split(":")[0] for s in v.violations] == ["agreement violated in instance 0"]
+
+
+def test_each_value_a_replica_decided_over_its_incarnations_is_checked():
+    """Replica 2 decided 1 and, restarted, 7: an irrevocability violation, and 7 is checked too
+    (not an initial value; it also disagrees with the others)."""
+    d = _decided([1, 1, 1])
+    d[2].append(Decision(0, (7,), 3, False, 0.0))
+    v = check_decisions(OTR, 3, 1, d, lambda p, i, lane: p)
+    assert v.decided[0] == {0: (1,), 1: (1,), 2: (7,)}
+    assert [s.split(":")[0] for s in v.violations] == [
+        "instance 0", "agreement violated in instance 0", "validity violated in instance 0"]
+    assert "(irrevocability)" in v.violations[0]
+
+
+def test_check_decisions_needs_the_model():
+    with pytest.raises(TypeError, match="model class"):
+        check_decisions(3, 3, {}, lambda p, i, lane: p, 1)  # the signature before the model
 
 
 # ---- hostile input ----------------------------------------------------------------------------
@@ -428,7 +549,7 @@ def test_hostile_packets_are_counted_and_dropped(concurrent):
                               "lanes", "instance"))
     assert bad >= 40 * 7 + sent["garbage"] - 5  # random bytes rarely parse as anything valid
     res = {r.me: r.decisions for r in reps}
-    verdict = check_decisions(3, instances, res, lambda p, i, lane: (p + i) % 3)
+    verdict = check_decisions(LV, 3, instances, res, lambda p, i, lane: (p + i) % 3)
     assert verdict.ok and all({d.instance for d in r.decisions} == set(range(instances))
                               for r in reps)
     assert sum(reps[1].stats[k] for k in ("size", "version", "sender", "source")) == 0
@@ -460,8 +581,6 @@ def test_replaying_the_runtime_ho_sets_in_the_executor_gives_the_same_decisions(
                for _, mask in log)
 
 
-BENOR = model("benor")
-
 
 @pytest.mark.parametrize("batch", [1, 2], ids=["one-lane", "two-lanes"])
 def test_replaying_a_randomized_model_with_its_recorded_choices(batch, tmp_path):
@@ -477,7 +596,7 @@ def test_replaying_a_randomized_model_with_its_recorded_choices(batch, tmp_path)
     res = cluster(BENOR, n, instances, faults=NetFaults(drop=0.25, duplicate=0.1, reorder=0.1),
                   config=RuntimeConfig(record=True, timeout=0.003, seed=5, batch=batch),
                   fixed=(0, 1, 1, 0))
-    verdict = check_decisions(n, instances, {r.id: r.decisions for r in res.reports},
+    verdict = check_decisions(BENOR, n, instances, {r.id: r.decisions for r in res.reports},
                               res.inputs, batch)
     assert not res.errors() and not res.timed_out and verdict.undecided == []
     unsafe = {int(v.split("instance ")[1].split(":")[0]) for v in verdict.violations}
@@ -648,6 +767,7 @@ def test_a_learned_decision_keeps_the_lanes_the_replica_decided_itself(tmp_path)
     assert rep.error is None and rep.stats["learned"] == 1
     [dec] = rep.decisions
     assert dec.learned and dec.values == (1, 0)
-    verdict = check_decisions(3, 1, {0: rep.decisions, 1: [Decision(0, (0, 0), 0, False, 0.0)]},
+    verdict = check_decisions(m, 3, 1,
+                              {0: rep.decisions, 1: [Decision(0, (0, 0), 0, False, 0.0)]},
                               lambda p, i, lane: 1 - lane, lanes=2)
     assert any("agreement violated in instance 0" in v for v in verdict.violations)

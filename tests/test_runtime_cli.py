@@ -58,6 +58,56 @@ def test_run_violation_exits_1(tmp_path, capsys):
     assert rc == 1 and "VIOLATION: agreement violated in instance 0" in out
 
 
+def test_run_checks_validity_over_init_x(capsys):
+    """Ben-Or's ``init`` maps the input 5 to ``x = 1``: every replica decides 1, which is valid
+    (``init(x)``), though no replica's input is 1."""
+    rc = _run(run_cmd, [str(MODELS / "benor.py"), "-n", "3", "--values", "5", "--instances", "3",
+                        "--inprocess", "--timeout", "3"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "instance 2: decided 1 by" in out and "VIOLATION" not in out
+    assert "3/3 instances decided; agreement and validity hold" in out
+
+
+def test_run_two_phase_commit_checks_commit_validity(capsys):
+    rc = _run(run_cmd, [str(MODELS / "twophasecommit.py"), "-n", "3", "--values",
+                        "true,false,true", "--instances", "3", "--inprocess", "--timeout", "3"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "instance 0: decided F by" in out  # p1 voted no: abort
+    assert "3/3 instances decided; agreement and commit_validity hold" in out
+
+
+BARE = ("from hoverify import Algorithm, Local, Round, broadcast\n"
+        "class Bare(Algorithm):\n"
+        "    x = Local(int)\n"
+        "    decided = Local(bool, initial=False)\n"
+        "    decision = Local(int | None)\n"
+        "    def init(p, v):\n"
+        "        p.x = v\n"
+        "    class R(Round):\n"
+        "        def send(p):\n"
+        "            return broadcast(p.x)\n"
+        "        def update(p, mbox):\n"
+        "            p.decide(p.x + 100)\n")
+
+
+@pytest.mark.parametrize("values,rc,last", [
+    ("4", 0, "1/1 instances decided; agreement holds"),  # 104 is nobody's input: not checked
+    ("0,1,2", 1, "VIOLATION: agreement violated in instance 0: p0 decided 100, p1 decided 101"),
+])
+def test_run_a_model_without_properties_says_only_agreement_is_checked(tmp_path, capsys, values,
+                                                                       rc, last):
+    f = tmp_path / "bare.py"
+    f.write_text(BARE)
+    code = _run(run_cmd, [str(f), "-n", "3", "--values", values, "--inprocess"])
+    out = capsys.readouterr().out
+    assert code == rc, out
+    assert ("note: Bare declares no properties: only agreement across replicas is checked"
+            in out)
+    assert out.rstrip().splitlines()[-1] == last
+
+
 def test_run_nobody_decides_exits_2(capsys):
     # OTR needs more than 2n/3 messages: with 2 of 3 replicas crashed nobody can decide
     rc = _run(run_cmd, [str(MODELS / "otr.py"), "-n", "3", "--crash", "2", "--inprocess",

@@ -2,7 +2,10 @@
 
 By default every replica is its own OS process (``hoverify replica``, given a socket this command
 bound); ``--inprocess`` runs them as asyncio tasks in this process. Each decision is printed, then
-agreement and validity are checked across the replicas for every instance.
+the model's declared properties are checked across the replicas for every instance and lane, with
+the executor's definitions (:mod:`hoverify.properties`, on the run's initial state after ``init``:
+see :func:`hoverify.runtime.checks.check_decisions`); agreement is checked whatever the model
+declares, and a model that declares no properties gets a note saying that only agreement was.
 
 Faults: ``--drop``, ``--duplicate``, ``--reorder``, ``--delay``/``--jitter`` on every packet, and
 ``--crash K``: the last K replicas crash (crash-stop) ``--crash-at`` seconds after the start
@@ -11,7 +14,7 @@ seconds (after ``--crash-at``) as fresh replicas with the same ids and addresses
 each, or a new task with ``--inprocess``): they join the instance in progress and decide the later
 ones; the summary says how many each decided after rejoining.
 
-Exit codes: 0 every instance decided, agreement and validity hold; 1 a safety violation; 2 some
+Exit codes: 0 every instance decided and the checked properties hold; 1 a safety violation; 2 some
 instance was decided by nobody before the deadline; 3 bad input (or an error of the model's code).
 """
 
@@ -264,7 +267,11 @@ def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, flo
     concurrent = f"  concurrent={config.concurrent}" if config.concurrent > 1 else ""
     print(f"{model.__name__}  n={n}  instances={args.instances}  batch={lanes}{concurrent}  "
           f"replicas: {mode}  faults: {' '.join(faults) or 'none'}", file=out)
-    verdict = check_decisions(n, args.instances, decisions, inputs, lanes)
+    try:
+        verdict = check_decisions(model, n, args.instances, decisions, inputs, lanes)
+    except HoverifyError as e:  # the model's init, run again to know init(x)
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
     if not args.quiet:
         for inst in range(args.instances):
             per = verdict.decided.get(inst)
@@ -300,6 +307,8 @@ def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, flo
                   file=out)
     for e in errors:
         print(f"error: {e}", file=sys.stderr)
+    if verdict.note is not None:
+        print(f"note: {verdict.note}", file=out)
     for v in verdict.violations:
         print(f"VIOLATION: {v}", file=out)
     if verdict.violations:
@@ -309,7 +318,7 @@ def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, flo
     decided = args.instances - len(verdict.undecided)
     if verdict.undecided:
         print(f"{decided}/{args.instances} instances decided before the deadline "
-              f"({args.deadline:g} s); agreement and validity hold for those", file=out)
+              f"({args.deadline:g} s); {verdict.holds} for those", file=out)
         return EXIT_TIMEOUT
-    print(f"{decided}/{args.instances} instances decided; agreement and validity hold", file=out)
+    print(f"{decided}/{args.instances} instances decided; {verdict.holds}", file=out)
     return EXIT_OK

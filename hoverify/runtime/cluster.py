@@ -49,6 +49,7 @@ class ClusterResult:
     inputs: Callable[[int, int, int], Any]  # (replica, instance, lane) -> initial value
     timed_out: bool
     seconds: float
+    model: type[Algorithm]  # what ran: its properties are checked (runtime.checks)
 
     def errors(self) -> list[str]:
         return [r.error for r in self.reports if r.error]
@@ -201,7 +202,7 @@ async def run_cluster(model: type[Algorithm], n: int, instances: int, *,
         last = current[p]
         rp.finished = last is not None and last.state in ("finished", "closed") and (
             not rp.crashed or rp.restarted) and last.inst >= instances
-    return ClusterResult(n, instances, reports, inputs, timed_out, loop.time() - t0)
+    return ClusterResult(n, instances, reports, inputs, timed_out, loop.time() - t0, model)
 
 
 __all__ = ["run_cluster", "ClusterResult", "ReplicaReport", "bind_sockets", "make_inputs"]
