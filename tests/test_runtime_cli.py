@@ -108,6 +108,35 @@ def test_run_a_model_without_properties_says_only_agreement_is_checked(tmp_path,
     assert out.rstrip().splitlines()[-1] == last
 
 
+@pytest.mark.parametrize("values,violated", [("0,1,2", True), ("4", False)])
+def test_run_says_when_a_violation_may_lie_outside_the_ho_predicate(tmp_path, capsys, values,
+                                                                    violated):
+    """The runtime does not enforce a model's HO predicate (rounds end on a timeout): a violation
+    comes with a note saying the proof assumed it; a run without violation gets no such note."""
+    f = tmp_path / "nosplit.py"
+    f.write_text(BARE.replace("from hoverify import", "from hoverify import NoSplit,")
+                 + "    ho_predicate = NoSplit()\n    properties = ('agreement',)\n")
+    code = _run(run_cmd, [str(f), "-n", "3", "--values", values, "--inprocess"])
+    out = capsys.readouterr().out
+    assert code == (1 if violated else 0), out
+    note = ("note: Bare's safety is proved under its HO predicate (forall p, q. exists k. k in "
+            "HO(p) and k in HO(q)); the runtime ends a round on a timeout and does not enforce it")
+    assert (note in out) is violated
+
+
+def test_which_models_assume_more_of_the_network_than_the_runtime_gives():
+    from hoverify.loader import load_model
+    from hoverify.runtime.checks import unenforced_assumption
+
+    notes = {m: unenforced_assumption(load_model(MODELS / f"{m}.py"))
+             for m in ("otr", "lastvoting", "ate", "twophasecommit", "floodmin", "uniformvoting",
+                       "benor")}
+    assert {m for m, note in notes.items() if note is None} == {
+        "otr", "lastvoting", "ate", "twophasecommit"}
+    assert "crash-stop fault model (|C| <= 1 and forall p, q." in str(notes["floodmin"])
+    assert "HO predicate (forall p. |HO(p)| > n/2)" in str(notes["benor"])
+
+
 def test_run_nobody_decides_exits_2(capsys):
     # OTR needs more than 2n/3 messages: with 2 of 3 replicas crashed nobody can decide
     rc = _run(run_cmd, [str(MODELS / "otr.py"), "-n", "3", "--crash", "2", "--inprocess",

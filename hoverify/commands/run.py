@@ -253,7 +253,7 @@ def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, flo
             decisions: dict[int, list[Any]], stats: dict[int, dict[str, int]], errors: list[str],
             inputs: Any, config: Any, mode: str,
             rejoined: dict[int, list[Any] | None] | None = None) -> int:
-    from hoverify.runtime.checks import check_decisions  # noqa: PLC0415
+    from hoverify.runtime.checks import check_decisions, unenforced_assumption  # noqa: PLC0415
     from hoverify.runtime.replica import INVALID  # noqa: PLC0415
 
     out = sys.stdout
@@ -311,6 +311,8 @@ def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, flo
         print(f"note: {verdict.note}", file=out)
     for v in verdict.violations:
         print(f"VIOLATION: {v}", file=out)
+    if verdict.violations and (assumed := unenforced_assumption(model)) is not None:
+        print(f"note: {assumed}", file=out)
     if verdict.violations:
         return EXIT_VIOLATION
     if errors:

@@ -76,6 +76,25 @@ def checked_properties(model: type[Algorithm]) -> tuple[tuple[str, ...], str | N
     return tuple(names), note
 
 
+def unenforced_assumption(model: type[Algorithm]) -> str | None:
+    """What the runtime does not guarantee of the HO sets the model's safety proof assumes, as a
+    sentence, or ``None``. A round ends when every replica was heard or on a timeout, so a
+    replica may hear any subset: an ``ho_predicate`` (No-Split, a majority heard, ...) or a
+    crash-stop fault model (every live process hears every process that has not crashed) may
+    fail in a run. Value faults need nothing: the runtime corrupts no message."""
+    from hoverify.faults import CrashStop
+
+    if model.ho_predicate is not None:
+        what = f"its HO predicate ({model.ho_predicate})"
+    elif isinstance(model.fault_model, CrashStop):
+        what = f"its crash-stop fault model ({model.fault_model.formula})"
+    else:
+        return None
+    return (f"{model.__name__}'s safety is proved under {what}; the runtime ends a round on a "
+            f"timeout and does not enforce it, so a violation here may come from a run outside "
+            f"that assumption, not from a flaw the proof missed")
+
+
 def check_decisions(model: type[Algorithm], n: int, instances: int,
                     decisions: Mapping[int, Iterable[Decision]],
                     inputs: Callable[[int, int, int], Any], lanes: int = 1) -> Verdict:
@@ -159,4 +178,4 @@ def _decided_states(initial: State, values: Mapping[int, Sequence[tuple[Any, ...
     return states
 
 
-__all__ = ["Verdict", "check_decisions", "checked_properties"]
+__all__ = ["Verdict", "check_decisions", "checked_properties", "unenforced_assumption"]
