@@ -19,6 +19,7 @@ from hoverify.engine.runner import (
     lemma_dependencies,
     proof_premises,
     with_lemmas,
+    without_lemmas,
 )
 from hoverify.engine.sample import search
 from hoverify.engine.vcgen import (
@@ -346,3 +347,43 @@ def test_every_vc_checked_again_without_false_lemmas_is_reported_once(tmp_path: 
     assert final["invariant[0] Exchange"] is Status.REFUTED
     assert final["irrevocability Exchange"] is Status.PROVED
     assert all(r.stats.get("slice") not in FROM_LEMMAS for r in report.results)
+
+
+# the false lemma, then one that follows from it but is false itself (nobody newly decides)
+FALSE_THEN_IMPLIED = FALSE_LEMMA.replace(
+    '"forall i. decided(i) <-> old(decided)(i)"]}',
+    '"forall i. decided(i) <-> old(decided)(i)", "forall i. decided(i) -> old(decided)(i)"]}')
+
+
+def test_a_lemma_proved_from_a_false_lemma_before_it_is_not_proved(tmp_path: Path) -> None:
+    """A lemma's VC has the lemmas before it among its hypotheses. Proved from a refuted one, it
+    proves nothing: it is checked again without them and refuted on its own (it used to read
+    "proved" on its own line, though every VC resting on it was checked again)."""
+    assert FALSE_THEN_IMPLIED != FALSE_LEMMA
+    path = _with_lemmas(tmp_path, FALSE_THEN_IMPLIED)
+    cm = compile_model(load_model(path))
+    vcs = generate(cm)
+    second = next(vc for vc in vcs if vc.name == "round_lemmas[Exchange][1]")
+    first = next(vc for vc in vcs if vc.name == "round_lemmas[Exchange][0]")
+    assert first.goal in second.hypotheses
+    # from the lemma before it, its VC is proved
+    assert discharge(cm, second, "z3", 20).status is Status.PROVED
+    report = hoverify.check(path, only="round_lemmas[Exchange][1]", timeout=20, cache=False)
+    verdicts = {r.name: r.status for r in report.results}
+    assert verdicts == {"round_lemmas[Exchange][0]": Status.REFUTED,
+                        "round_lemmas[Exchange][1]": Status.REFUTED}
+    alone = without_lemmas(second, vcs)
+    assert first.goal not in alone.hypotheses and not alone.slices
+    assert set(alone.hypotheses) == set(second.hypotheses) - {first.goal}
+
+
+def test_lemmas_wait_for_the_lemmas_before_them() -> None:
+    """Every VC that may rest on a lemma waits for it: a lemma's VC for the lemmas before it
+    (among its hypotheses) as well as a VC with a slice from the round's lemmas."""
+    _, cm = load_and_compile(MODELS / "otr.py")
+    vcs = generate(cm)
+    deps = lemma_dependencies(vcs)
+    names = [vc.name for vc in vcs]
+    second = names.index("round_lemmas[Exchange][1]")
+    assert names.index("round_lemmas[Exchange][0]") in deps[second]
+    assert names.index("round_lemmas[Exchange][0]") not in deps

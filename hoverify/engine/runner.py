@@ -179,15 +179,16 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     todo: list[int] = []
 
     def show() -> None:
-        """Report every result whose verdict is final: a VC proved from its round's lemmas
-        waits for their verdicts, and if one is not proved, is checked again without them."""
+        """Report every result whose verdict is final: a VC that may be proved from its round's
+        lemmas (in a slice, or among its hypotheses: a lemma is proved from the lemmas before
+        it) waits for their verdicts, and if its proof used one that is not proved, is checked
+        again without them."""
         for i in sorted(results):
             if i in shown or i in retry or any(d not in results for d in deps.get(i, ())):
                 continue
             r = results[i]
-            # a proof from lemmas: every lemma it may rest on has its verdict (awaited above)
-            premises = (proof_premises(vcs, results, i) if r.stats.get("slice") in FROM_LEMMAS
-                        else [])
+            # every lemma it may rest on has its verdict (awaited above)
+            premises = proof_premises(vcs, results, i)
             if unproved_lemmas(r, [results[d] for d in premises]):
                 retry.append(i)
                 continue
@@ -232,8 +233,11 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
         again, retry[:] = list(retry), []
         for i in again:  # their first verdicts stand for nothing (nor hold back the others)
             del results[i]
-        # the VCs themselves (a proof of one stands on its own: it is cached under the key)
-        discharge_all(again, [replace(vcs[i], slices=()) for i in again])
+            # from now on the VC is its form without lemmas (what its verdict is about; its own
+            # key in the cache)
+            vcs[i] = without_lemmas(vcs[i], vcs)
+            keys[i] = vc_key(vcs[i], opts.backend)
+        discharge_all(again, [vcs[i] for i in again])
     ordered = tuple(results[i] for i in range(len(vcs)))
     if opts.search and any(r.status is not Status.PROVED for r in ordered):
         from hoverify.engine.falsify import search
@@ -281,10 +285,20 @@ def with_lemmas(vcs: list[VC], every: list[VC]) -> list[VC]:
 def lemma_dependencies(vcs: list[VC]) -> dict[int, tuple[int, ...]]:
     """For each VC (by index) that may be proved from lemmas, the indices of the lemmas' VCs it
     rests on: those of its slice (the round's lemmas, and a chain step's last lemma for that
-    step's progress VC) and, in turn, the lemmas each of them is proved from."""
+    step's progress VC), those among its hypotheses (a lemma's VC has the lemmas before it) and,
+    in turn, the lemmas each of them is proved from."""
     index = {vc.name: i for i, vc in enumerate(vcs)}
-    return {i: tuple(sorted(index[lm.name] for lm in _rests_on([vc], vcs)))
-            for i, vc in enumerate(vcs) if any(sl.label in FROM_LEMMAS for sl in vc.slices)}
+    out = {i: tuple(sorted(index[lm.name] for lm in _rests_on([vc], vcs)))
+           for i, vc in enumerate(vcs)}
+    return {i: d for i, d in out.items() if d}
+
+
+def without_lemmas(vc: VC, vcs: list[VC]) -> VC:
+    """``vc`` without anything a proof of it could take from its round's lemmas (those of
+    ``vcs``): no slices, and none of the lemmas among its hypotheses (a lemma's VC has the lemmas
+    before it). Weaker premises: a proof of it proves ``vc``."""
+    goals = {lm.goal for lm in vcs if lm.lemma_of is not None and lm.lemma_of == vc.round_name}
+    return replace(vc, slices=(), hypotheses=tuple(h for h in vc.hypotheses if h not in goals))
 
 
 def proof_premises(vcs: list[VC], results: Mapping[int, VCResult], i: int) -> list[int]:
@@ -311,10 +325,10 @@ def proof_premises(vcs: list[VC], results: Mapping[int, VCResult], i: int) -> li
 
 
 def unproved_lemmas(r: VCResult, lemmas: list[VCResult]) -> list[str]:
-    """If ``r`` was proved from its round's lemmas, those of ``lemmas`` that are not proved (as
-    ``"<name> is <verdict>"``): the lemmas are that proof's premises, and a lemma not proved
-    proves nothing."""
-    if r.status is not Status.PROVED or r.stats.get("slice") not in FROM_LEMMAS:
+    """If ``r`` is a proof, those of ``lemmas`` (the lemmas it rests on, by
+    :func:`proof_premises`) that are not proved, as ``"<name> is <verdict>"``: a lemma not
+    proved proves nothing."""
+    if r.status is not Status.PROVED:
         return []
     return [f"{lm.name} is {lm.verdict_text}" for lm in lemmas if lm.status is not Status.PROVED]
 
