@@ -68,11 +68,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    from hoverify import interrupt
+
+    restore = interrupt.install()  # SIGTERM too: reported as Ctrl-C is, exit code 2
     try:
         code: int = args._run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_UNKNOWN
+    finally:
+        restore()
     return code
 
 

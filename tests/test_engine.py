@@ -514,3 +514,81 @@ def test_the_hard_deadline_covers_every_backend_of_a_cross_check() -> None:
 
     assert hard_deadline(Options(timeout=30.0)) == 60.0 + HARD_GRACE
     assert hard_deadline(Options(backend="cross-check", timeout=30.0)) == 180.0 + HARD_GRACE
+
+
+# ---- interrupts ----------------------------------------------------------------------------------
+def _processes_running(marker: str) -> list[int]:
+    """The pids of the processes whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+                state = (entry / "stat").read_text().split(") ")[-1][:1]
+            except OSError:
+                continue
+            if marker in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _start_on_copy_of_ate(tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
+    """``hoverify check`` on a copy of A_T,E (19 VCs, about 10 s) whose path marks its
+    processes, once the first VC line is out."""
+    model = tmp_path / "ate_interrupted.py"
+    model.write_text((ROOT / "models" / "ate.py").read_text())
+    env = {**os.environ, "HOVERIFY_CACHE_DIR": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "hoverify.cli", "check", "--jobs", "1",
+                             str(model)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("  proved"):
+            break
+    return proc, str(model)
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_an_interrupt_reports_what_was_checked_and_what_was_not(tmp_path: Path, how: str) -> None:
+    """A CI job's timeout (SIGTERM to hoverify) ends the check as Ctrl-C (SIGINT to the whole
+    process group, VC processes included) does: every VC of the model is listed, with its
+    verdict or as ``not checked``; the message says how many were not checked; the exit code is
+    2; no traceback; no VC process is left running."""
+    import signal
+
+    proc, marker = _start_on_copy_of_ate(tmp_path)
+    if how == "sigterm":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err
+    lines = [line for line in out.splitlines() if line.startswith("  ") and line[2] != " "]
+    skipped = [line for line in lines if line.startswith("  not checked")]
+    assert len(lines) == 18 and skipped  # every VC but the first, printed before the signal
+    assert f"interrupted: {len(skipped)} VCs of {marker} not checked" in err
+    assert _processes_running(marker) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc (Linux)")
+def test_vc_processes_die_with_a_killed_check(tmp_path: Path) -> None:
+    """SIGKILL gives hoverify no chance to stop its VC processes: the kernel kills them (they
+    asked for it when they started), so a solver that ignores its own time limit does not run
+    on forever."""
+    import signal
+    import time
+
+    proc, marker = _start_on_copy_of_ate(tmp_path)
+    deadline = time.monotonic() + 10
+    children: list[int] = []
+    while not children and time.monotonic() < deadline:  # the next VC's process
+        children = [pid for pid in _processes_running(marker) if pid != proc.pid]
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert children, "no VC process was running: the test proves nothing"
+    deadline = time.monotonic() + 10
+    while _processes_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_running(marker) == []

@@ -123,8 +123,18 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
                           f"(progress): it is not checked", file=out)
         stream = _Stream(out, sys.stderr if tty else None, str(path), cm.model.__name__,
                          tty) if text else None
-        report = check_compiled(cm, str(path), opts, stream.result if stream else None,
-                                stream.start if stream else None)
+        try:
+            report = check_compiled(cm, str(path), opts, stream.result if stream else None,
+                                    stream.start if stream else None)
+        except KeyboardInterrupt:
+            unchecked = stream.interrupted() if stream is not None else None
+            left = len(files) - len(reports) - 1
+            what = (f"{unchecked} VCs of {path} not checked" if unchecked is not None
+                    else f"{path} not finished")
+            more = f", nor {left} more model file{'s' if left != 1 else ''}" if left else ""
+            print(f"interrupted: {what}{more}; no report, baseline or file was written",
+                  file=sys.stderr)
+            return EXIT_UNKNOWN
         if stream is not None:
             stream.finish(report.results)
         if not report.results:
@@ -215,6 +225,24 @@ class _Stream:
         if self.status is not None:
             self.status.write("\r\033[K")
             self.status.flush()
+
+    def interrupted(self) -> int:
+        """After an interrupt: the verdicts that came and wait for their turn, in VC order, and a
+        ``not checked`` line for each VC without one. Returns how many have none."""
+        from hoverify.engine.render import render_result
+
+        self.clear()
+        missing = 0
+        for name in self.names[self.next:]:
+            r = self.waiting.pop(name, None)
+            if r is not None:
+                self.out.write(render_result(r, self.color))
+            else:
+                self.out.write(f"  {'not checked':<14} {name}\n")
+                missing += 1
+        self.next = len(self.names)
+        self.out.flush()
+        return missing
 
     def finish(self, results: Sequence[Any]) -> None:
         """Print the lines still owed, from the report's ``results``: the report is the

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from hoverify import interrupt
 from hoverify.compiler import CompiledModel
 from hoverify.engine.results import ModelReport, Status, VCResult
 from hoverify.engine.vcgen import FROM_LEMMAS, VC, generate
@@ -52,9 +54,13 @@ MEMORY_LIMIT = 8 << 30
 _Message = tuple[Literal["ok"], VCResult] | tuple[Literal["fail"], str]
 
 
-def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: Options) -> None:
+def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: Options,
+           parent: int) -> None:
     """Runs in a forked process: discharge ``vc`` and send the result (or the failure)."""
     import resource
+
+    _die_with_parent(parent)
+    interrupt.allow_in_child()
 
     from hoverify.engine.discharge import discharge
 
@@ -75,6 +81,25 @@ def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: 
         conn.send(("fail", f"internal error while checking this VC: {type(e).__name__}: {e}"))
     finally:
         conn.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, have the kernel kill this process when its parent (pid ``parent``) dies: a VC's
+    process must not outlive ``hoverify check`` (killed with SIGKILL, say), whose deadline is the
+    only one a solver that ignores its own limit has."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent's deadline is all there is
+        return
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _failed(vc: VC, opts: Options, reason: str, seconds: float) -> VCResult:
@@ -113,45 +138,51 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple
     # conn -> (index, process, _, start)
     running: dict[Connection[object, _Message], tuple[int, ForkProcess, None, float]] = {}
     hard = hard_deadline(opts)
-    try:
-        while pending or running:
-            while pending and len(running) < opts.jobs:
-                i = pending.pop()
-                parent, child = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(child, cm, vcs[i], opts), daemon=True)
-                proc.start()
-                child.close()
-                running[parent] = (i, proc, None, time.perf_counter())
-            now = time.perf_counter()
-            next_deadline = min(st + hard for _, _, _, st in running.values())
-            ready = wait(list(running), timeout=max(0.0, next_deadline - now))
-            for conn in ready:
-                assert isinstance(conn, Connection)  # wait returns some of the pipes given
-                i, proc, _, st = running.pop(conn)
-                msg: _Message
-                try:
-                    msg = conn.recv()
-                except (EOFError, OSError):
-                    msg = "fail", (f"the process checking this VC died "
-                                   f"(exit code {proc.exitcode}); out of memory?")
-                conn.close()
-                proc.join()
-                seconds = time.perf_counter() - st
-                yield i, msg[1] if msg[0] == "ok" else _failed(vcs[i], opts, msg[1], seconds)
-            now = time.perf_counter()
-            for conn, (i, proc, _, st) in list(running.items()):
-                if now - st > hard:
-                    proc.kill()
-                    proc.join()
+    # an interrupt is raised by interrupt.check() below, not wherever it lands (see there)
+    with interrupt.polled():
+        try:
+            while pending or running:
+                while pending and len(running) < opts.jobs:
+                    i = pending.pop()
+                    parent, child = ctx.Pipe(duplex=False)
+                    proc = ctx.Process(target=_child, daemon=True,
+                                       args=(child, cm, vcs[i], opts, os.getpid()))
+                    with interrupt.deferred():  # started and known, or neither
+                        proc.start()
+                        running[parent] = (i, proc, None, time.perf_counter())
+                    child.close()
+                now = time.perf_counter()
+                next_deadline = min(st + hard for _, _, _, st in running.values())
+                # short waits: an interrupt (only noted in this block) is acted on within 0.25 s
+                ready = wait(list(running), timeout=min(0.25, max(0.0, next_deadline - now)))
+                interrupt.check()
+                for conn in ready:
+                    assert isinstance(conn, Connection)  # wait returns some of the pipes given
+                    i, proc, _, st = running.pop(conn)
+                    msg: _Message
+                    try:
+                        msg = conn.recv()
+                    except (EOFError, OSError):
+                        msg = "fail", (f"the process checking this VC died "
+                                       f"(exit code {proc.exitcode}); out of memory?")
                     conn.close()
-                    del running[conn]
-                    yield i, _failed(vcs[i], opts, f"timed out: no answer after {hard:.0f} s",
-                                     now - st)
-    finally:
-        for conn, (_, proc, _, _) in running.items():
-            proc.kill()
-            proc.join()
-            conn.close()
+                    proc.join()
+                    seconds = time.perf_counter() - st
+                    yield i, msg[1] if msg[0] == "ok" else _failed(vcs[i], opts, msg[1], seconds)
+                now = time.perf_counter()
+                for conn, (i, proc, _, st) in list(running.items()):
+                    if now - st > hard:
+                        proc.kill()
+                        proc.join()
+                        conn.close()
+                        del running[conn]
+                        yield i, _failed(vcs[i], opts,
+                                         f"timed out: no answer after {hard:.0f} s", now - st)
+        finally:
+            for conn, (_, proc, _, _) in running.items():
+                proc.kill()
+                proc.join()
+                conn.close()
 
 
 def check_compiled(cm: CompiledModel, file: str, opts: Options,
