@@ -1,5 +1,5 @@
-"""Static checks: ruff on the project, strict mypy on the logic package, the proof engine and the
-runtime."""
+"""Static checks: ruff on the project, strict mypy on the logic package, the proof engine, the
+runtime and the command line."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def test_ruff_is_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("target", ["logic", "hoverify/engine", "hoverify/runtime"])
+@pytest.mark.parametrize("target", ["logic", "hoverify/engine", "hoverify/runtime",
+                                    "hoverify/commands", "hoverify/cli.py"])
 def test_mypy_strict(target: str) -> None:
     # hoverify/engine is checked with the modules it imports (the DSL, the compiler, ...)
     done = _run("mypy", target)

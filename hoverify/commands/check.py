@@ -20,9 +20,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from hoverify.cli import EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN
+
+if TYPE_CHECKING:
+    from hoverify.engine.results import ModelReport
 
 #: the most VCs checked in parallel without ``--jobs`` (each VC's process may use up to 8 GiB)
 MAX_DEFAULT_JOBS = 4
@@ -108,7 +111,7 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     out: TextIO = sys.stdout
     text = not args.json
     tty = out.isatty() and text
-    reports = []
+    reports: list[ModelReport] = []
     start = time.perf_counter()
     for path in files:
         try:

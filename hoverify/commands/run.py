@@ -269,8 +269,8 @@ def _report(model: Any, args: argparse.Namespace, n: int, crashed: dict[int, flo
           f"replicas: {mode}  faults: {' '.join(faults) or 'none'}", file=out)
     try:
         verdict = check_decisions(model, n, args.instances, decisions, inputs, lanes)
-    except HoverifyError as e:  # the model's init, run again to know init(x)
-        print(f"error: {e}", file=sys.stderr)
+    except HoverifyError as err:  # the model's init, run again to know init(x)
+        print(f"error: {err}", file=sys.stderr)
         return EXIT_INPUT
     if not args.quiet:
         for inst in range(args.instances):
