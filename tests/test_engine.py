@@ -532,16 +532,22 @@ def _processes_running(marker: str) -> list[int]:
     return found
 
 
-def _start_on_copy_of_ate(tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
+def _start_on_copy_of_ate(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[str], str]:
     """``hoverify check`` on a copy of A_T,E (19 VCs, about 10 s) whose path marks its
-    processes, once the first VC line is out."""
+    processes, once the first VC line is out (with ``--json``, after a second)."""
+    import time
+
     model = tmp_path / "ate_interrupted.py"
     model.write_text((ROOT / "models" / "ate.py").read_text())
     env = {**os.environ, "HOVERIFY_CACHE_DIR": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "hoverify.cli", "check", "--jobs", "1",
-                             str(model)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             *options, str(model), PROVED], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     assert proc.stdout is not None
+    if "--json" in options:
+        time.sleep(1.0)
+        return proc, str(model)
     for line in proc.stdout:
         if line.startswith("  proved"):
             break
@@ -568,8 +574,30 @@ def test_an_interrupt_reports_what_was_checked_and_what_was_not(tmp_path: Path, 
     lines = [line for line in out.splitlines() if line.startswith("  ") and line[2] != " "]
     skipped = [line for line in lines if line.startswith("  not checked")]
     assert len(lines) == 18 and skipped  # every VC but the first, printed before the signal
-    assert f"interrupted: {len(skipped)} VCs of {marker} not checked" in err
+    assert f"interrupted: {len(skipped)} VCs of {marker} not checked, nor 1 more model file" in err
+    summary = f"19 VCs: {19 - len(skipped)} proved, 0 refuted, {len(skipped)} unknown"
+    assert summary in out
+    assert PROVED not in out  # the second model was not started
     assert _processes_running(marker) == []
+
+
+def test_an_interrupt_still_writes_the_json_report(tmp_path: Path) -> None:
+    """With --json the report so far is written: exit code 2, ``interrupted``, every VC of the
+    interrupted model (those without a verdict unknown, "not checked"), the files not started."""
+    import signal
+
+    proc, marker = _start_on_copy_of_ate(tmp_path, "--json")
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    doc = json.loads(out)
+    assert doc["exit_code"] == 2 and doc["interrupted"] is True
+    assert doc["not_started"] == [PROVED]
+    (model,) = doc["models"]
+    assert model["file"] == marker and len(model["vcs"]) == 19
+    skipped = [vc for vc in model["vcs"] if vc["reason"] == "not checked: interrupted"]
+    assert skipped and all(vc["status"] == "unknown" for vc in skipped)
+    assert f"interrupted: {len(skipped)} VCs of {marker} not checked" in err
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc (Linux)")

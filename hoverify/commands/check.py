@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     from hoverify.engine.render import exit_code, render_summary
-    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.engine.runner import NOT_CHECKED, Interrupted, Options, check_compiled
     from hoverify.errors import HoverifyError
     from hoverify.loader import load_and_compile
 
@@ -112,6 +112,7 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     text = not args.json
     tty = out.isatty() and text
     reports: list[ModelReport] = []
+    interrupted: str | None = None  # why the check stopped early
     start = time.perf_counter()
     for path in files:
         try:
@@ -129,15 +130,16 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
         try:
             report = check_compiled(cm, str(path), opts, stream.result if stream else None,
                                     stream.start if stream else None)
-        except KeyboardInterrupt:
-            unchecked = stream.interrupted() if stream is not None else None
-            left = len(files) - len(reports) - 1
-            what = (f"{unchecked} VCs of {path} not checked" if unchecked is not None
-                    else f"{path} not finished")
+        except Interrupted as e:
+            if stream is not None:
+                stream.interrupted()
+            reports.append(e.report)
+            unchecked = sum(1 for r in e.report.results if r.reason == NOT_CHECKED)
+            left = len(files) - len(reports)
             more = f", nor {left} more model file{'s' if left != 1 else ''}" if left else ""
-            print(f"interrupted: {what}{more}; no report, baseline or file was written",
-                  file=sys.stderr)
-            return EXIT_UNKNOWN
+            interrupted = (f"interrupted: {unchecked} VCs of {path} not checked{more}; they "
+                           f"are reported as unknown, and no baseline was compared or recorded")
+            break
         if stream is not None:
             stream.finish(report.results)
         if not report.results:
@@ -151,15 +153,17 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
             return EXIT_INPUT
         reports.append(report)
     code = exit_code(reports)
+    if interrupted is not None:  # a refutation stands; anything else is not a result
+        code = EXIT_REFUTED if code == EXIT_REFUTED else EXIT_UNKNOWN
     regressions: list[str] = []
-    if args.baseline:
+    if args.baseline and interrupted is None:
         from hoverify.engine.baseline import compare
 
         for report in reports:
             regressions.extend(compare(Path(args.baseline), report))
         if any(r.startswith("REGRESSION") for r in regressions) and code == EXIT_OK:
             code = EXIT_UNKNOWN
-    if args.record:
+    if args.record and interrupted is None:
         from hoverify.engine.baseline import record
 
         for report in reports:
@@ -168,7 +172,7 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
         from hoverify.engine.render import junit_xml
 
         Path(args.junit).write_text(junit_xml(reports), encoding="utf-8")
-    if args.smtlib:
+    if args.smtlib and interrupted is None:
         from hoverify.engine.render import write_smtlib
 
         for path, report in zip(files, reports, strict=True):
@@ -183,8 +187,13 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
 
         doc: dict[str, Any] = json_report(reports, total, code)
         doc["baseline"] = regressions
+        doc["interrupted"] = interrupted is not None
+        if interrupted is not None:  # the model files not even started
+            doc["not_started"] = [str(f) for f in files[len(reports):]]
         json.dump(doc, out, indent=2)
         out.write("\n")
+    if interrupted is not None:
+        print(interrupted, file=sys.stderr)
     return code
 
 

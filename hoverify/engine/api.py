@@ -16,6 +16,9 @@ def check(model: Any, *, backend: str = "z3", timeout: float = 30.0, jobs: int =
     Returns a :class:`~hoverify.engine.results.ModelReport` (it displays as a table in Jupyter);
     raises a located :class:`~hoverify.errors.HoverifyError` if the model cannot be loaded or
     compiled. ``backend``: ``z3``, ``cvc5``, ``yices``, ``portfolio`` or ``cross-check``.
+    An interrupt (Ctrl-C, a notebook's stop button) raises
+    :class:`~hoverify.engine.runner.Interrupted`, a ``KeyboardInterrupt`` whose ``report`` holds
+    the verdicts so far (the VCs without one: ``unknown``, "not checked: interrupted").
     """
     from hoverify.compiler import compile_model
     from hoverify.engine.discharge import MODES

@@ -259,26 +259,52 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
             for i, vc in zip(indices, batch):
                 done(i, discharge(cm, vc, opts.backend, opts.timeout))
 
-    discharge_all(todo, [vcs[i] for i in todo])
-    if retry:
-        again, retry[:] = list(retry), []
-        for i in again:  # their first verdicts stand for nothing (nor hold back the others)
-            del results[i]
-            # from now on the VC is its form without lemmas (what its verdict is about; its own
-            # key in the cache)
-            vcs[i] = without_lemmas(vcs[i], vcs)
-            keys[i] = vc_key(vcs[i], opts.backend)
-        discharge_all(again, [vcs[i] for i in again])
-    ordered = tuple(results[i] for i in range(len(vcs)))
-    if opts.search and any(r.status is not Status.PROVED for r in ordered):
-        from hoverify.engine.falsify import search
+    try:
+        discharge_all(todo, [vcs[i] for i in todo])
+        if retry:
+            again, retry[:] = list(retry), []
+            for i in again:  # their first verdicts stand for nothing (nor hold back the others)
+                del results[i]
+                # from now on the VC is its form without lemmas (what its verdict is about; its own
+                # key in the cache)
+                vcs[i] = without_lemmas(vcs[i], vcs)
+                keys[i] = vc_key(vcs[i], opts.backend)
+            discharge_all(again, [vcs[i] for i in again])
+        ordered = tuple(results[i] for i in range(len(vcs)))
+        if opts.search and any(r.status is not Status.PROVED for r in ordered):
+            from hoverify.engine.falsify import search
 
-        found = search(cm.model, file)
-        if found is not None:
-            ordered += (found,)
-            if progress is not None:
-                progress(found)
-    return ModelReport(file, cm.model.__name__, ordered, time.perf_counter() - start)
+            found = search(cm.model, file)
+            if found is not None:
+                ordered += (found,)
+                if progress is not None:
+                    progress(found)
+        return ModelReport(file, cm.model.__name__, ordered, time.perf_counter() - start)
+    except KeyboardInterrupt as e:
+        # the verdicts that are final, and every other VC as not checked (never a proof)
+        def final(i: int) -> VCResult:
+            if i in shown:
+                return results[i]
+            r = _failed(vcs[i], opts, NOT_CHECKED, 0.0)
+            return replace(r, file=file) if same_file else r
+
+        partial = tuple(final(i) for i in range(len(vcs)))
+        raise Interrupted(ModelReport(file, cm.model.__name__, partial,
+                                      time.perf_counter() - start)) from e
+
+
+class Interrupted(KeyboardInterrupt):
+    """An interrupt (Ctrl-C, SIGTERM) during :func:`check_compiled`, with the report so far:
+    the VCs whose verdicts were final, and the others as ``unknown`` with the reason
+    :data:`NOT_CHECKED`."""
+
+    def __init__(self, report: ModelReport) -> None:
+        super().__init__("interrupted")
+        self.report = report
+
+
+#: the reason of a VC that an interrupt left without a final verdict
+NOT_CHECKED = "not checked: interrupted"
 
 
 def _premise(vc: VC, lemma: VC) -> bool:
@@ -394,4 +420,4 @@ def model_files(paths: list[str]) -> list[Path]:
     return out
 
 
-__all__ = ["Options", "check_compiled", "model_files", "selected"]
+__all__ = ["Options", "check_compiled", "model_files", "selected", "Interrupted", "NOT_CHECKED"]
