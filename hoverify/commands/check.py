@@ -132,7 +132,7 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
                                     stream.start if stream else None)
         except Interrupted as e:
             if stream is not None:
-                stream.interrupted()
+                stream.interrupted(e.report.results)
             reports.append(e.report)
             unchecked = sum(1 for r in e.report.results if r.reason == NOT_CHECKED)
             left = len(files) - len(reports)
@@ -238,23 +238,22 @@ class _Stream:
             self.status.write("\r\033[K")
             self.status.flush()
 
-    def interrupted(self) -> int:
-        """After an interrupt: the verdicts that came and wait for their turn, in VC order, and a
-        ``not checked`` line for each VC without one. Returns how many have none."""
+    def interrupted(self, results: Sequence[Any]) -> None:
+        """After an interrupt, the lines still owed from the partial report's ``results``: the
+        verdicts, and a one-line ``not checked`` for each VC the interrupt left without one."""
         from hoverify.engine.render import render_result
+        from hoverify.engine.runner import NOT_CHECKED
 
         self.clear()
-        missing = 0
+        final = {r.name: r for r in results}
         for name in self.names[self.next:]:
-            r = self.waiting.pop(name, None)
-            if r is not None:
-                self.out.write(render_result(r, self.color))
-            else:
+            r = final.get(name)
+            if r is None or r.reason == NOT_CHECKED:
                 self.out.write(f"  {'not checked':<14} {name}\n")
-                missing += 1
+            else:
+                self.out.write(render_result(r, self.color))
         self.next = len(self.names)
         self.out.flush()
-        return missing
 
     def finish(self, results: Sequence[Any]) -> None:
         """Print the lines still owed, from the report's ``results``: the report is the
