@@ -475,17 +475,18 @@ def _solver_check_does(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
     from hoverify.engine import runner
     from logic import backends
 
+    backends.available_backends()  # the smoke tests run in this process: before the action
     monkeypatch.setattr(runner, "HARD_GRACE", 1.0)
     monkeypatch.setitem(backends._CHECKS, "z3", action)  # seen by the forked VC processes
 
 
-def _check_without_search(only: str, timeout: float = 30.0) -> Any:
+def _check_without_search(only: str, timeout: float = 30.0, backend: str = "z3") -> Any:
     from hoverify.engine.runner import Options, check_compiled
     from hoverify.loader import load_and_compile
 
     _, cm = load_and_compile(PROVED)
-    return check_compiled(cm, PROVED, Options(timeout=timeout, only=only, cache=False,
-                                              search=False))
+    return check_compiled(cm, PROVED, Options(backend=backend, timeout=timeout, only=only,
+                                              cache=False, search=False))
 
 
 def test_a_solver_that_ignores_its_time_limit_is_an_unknown_never_a_verdict(
@@ -507,6 +508,18 @@ def test_a_solver_that_kills_its_process_is_an_unknown(monkeypatch: pytest.Monke
     report = _check_without_search("invariant[1] Flood")
     assert _statuses(report) == [("invariant[1] Flood", Status.UNKNOWN)]
     assert "died" in (report.results[0].reason or "")
+
+
+def test_in_a_portfolio_a_backend_that_crashes_leaves_the_others_their_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With several backends each query keeps a process of its own: z3 killing its process
+    ends as z3's unknown, and cvc5 still proves the VC."""
+    import signal
+
+    _solver_check_does(monkeypatch, lambda solver, timeout: os.kill(os.getpid(), signal.SIGKILL))
+    report = _check_without_search("invariant[1] Flood", backend="portfolio")
+    assert _statuses(report) == [("invariant[1] Flood", Status.PROVED)]
+    assert report.results[0].backend == "portfolio:cvc5"
 
 
 def test_the_hard_deadline_covers_every_backend_of_a_cross_check() -> None:

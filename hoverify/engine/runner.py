@@ -62,7 +62,7 @@ def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: 
     _die_with_parent(parent)
     interrupt.allow_in_child()
 
-    from hoverify.engine.discharge import discharge
+    from hoverify.engine.discharge import BACKENDS, discharge
 
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -71,9 +71,12 @@ def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: 
     except (ValueError, OSError):
         pass
     try:
-        # this process is the isolation (memory limit above, hard deadline in _isolated): the
-        # solver queries run in it rather than in a child each
-        conn.send(("ok", discharge(cm, vc, opts.backend, opts.timeout, isolate=False)))
+        # with one backend this process is the isolation (memory limit above, hard deadline in
+        # _isolated): the solver queries run in it rather than in a child each. With several
+        # (portfolio, cross-check), each query keeps its own child: a backend that crashes must
+        # not take the others' answers down with it
+        conn.send(("ok", discharge(cm, vc, opts.backend, opts.timeout,
+                                   isolate=opts.backend not in BACKENDS)))
     except MemoryError:
         conn.send(("fail", f"the decision procedure ran out of memory "
                            f"({MEMORY_LIMIT >> 30} GiB) on this VC"))
