@@ -37,3 +37,24 @@ def open_sockets() -> int:
         except OSError:
             pass
     return count
+
+
+def one_round_model(name: str, update: str, properties: tuple[str, ...] | None = None,
+                    extra: str = "") -> str:
+    """The source of a one-round test model ``name``: locals ``x`` (the input), ``decided``,
+    ``decision``; every process broadcasts ``x``, then runs ``update`` (its body lines, e.g.
+    ``"p.decide(p.x)"``); ``properties`` as declared (none if ``None``), ``extra`` class lines."""
+    body = "".join(f"            {line}\n" for line in update.splitlines())
+    declared = f"    properties = {properties!r}\n" if properties is not None else ""
+    return ("from hoverify import Algorithm, Local, Round, broadcast\n"
+            f"class {name}(Algorithm):\n"
+            "    x = Local(int)\n"
+            "    decided = Local(bool, initial=False)\n"
+            "    decision = Local(int | None)\n"
+            "    def init(p, v):\n"
+            "        p.x = v\n"
+            "    class R(Round):\n"
+            "        def send(p):\n"
+            "            return broadcast(p.x)\n"
+            "        def update(p, mbox):\n"
+            f"{body}{declared}{extra}")

@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 from conftest import MODELS as MODELS_DIR
-from conftest import model, open_sockets
+from conftest import model, one_round_model, open_sockets
 
 from hoverify.dsl import Broadcast, SendTo
 from hoverify.executor import engine as lockstep_engine
@@ -451,19 +451,7 @@ def test_only_the_declared_properties_are_checked():
 
 def test_a_model_without_properties_gets_agreement_and_a_note(tmp_path):
     f = tmp_path / "bare.py"
-    f.write_text(
-        "from hoverify import Algorithm, Local, Round, broadcast\n"
-        "class Bare(Algorithm):\n"
-        "    x = Local(int)\n"
-        "    decided = Local(bool, initial=False)\n"
-        "    decision = Local(int | None)\n"
-        "    def init(p, v):\n"
-        "        p.x = v\n"
-        "    class R(Round):\n"
-        "        def send(p):\n"
-        "            return broadcast(p.x)\n"
-        "        def update(p, mbox):\n"
-        "            p.decide(p.x)\n")
+    f.write_text(one_round_model("Bare", "p.decide(p.x)"))
     bare = model(str(f))
     v = check_decisions(bare, 2, 1, _decided([7, 7]), lambda p, i, lane: p)
     assert v.ok and v.properties == ("agreement",)  # 7 is nobody's input: validity not declared
@@ -726,21 +714,8 @@ def test_a_learned_decision_keeps_the_lanes_the_replica_decided_itself(tmp_path)
     from conftest import model as load
 
     f = tmp_path / "ifone.py"
-    f.write_text(
-        "from hoverify import Algorithm, Local, Round, broadcast\n"
-        "class IfOne(Algorithm):\n"
-        "    x = Local(int)\n"
-        "    decided = Local(bool, initial=False)\n"
-        "    decision = Local(int | None)\n"
-        "    def init(p, v):\n"
-        "        p.x = v\n"
-        "    class R(Round):\n"
-        "        def send(p):\n"
-        "            return broadcast(p.x)\n"
-        "        def update(p, mbox):\n"
-        "            if p.x == 1:\n"
-        "                p.decide(p.x)\n"
-        "    properties = ('agreement', 'validity')\n")
+    f.write_text(one_round_model("IfOne", "if p.x == 1:\n    p.decide(p.x)",
+                                 ("agreement", "validity")))
     m = load(str(f))
     sch = schema_of(m, 3)
 

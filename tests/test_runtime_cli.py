@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import MODELS, ROOT, open_sockets
+from conftest import MODELS, ROOT, one_round_model, open_sockets
 
 from hoverify.commands import replica as replica_cmd
 from hoverify.commands import run as run_cmd
@@ -39,20 +39,7 @@ def test_run_inprocess_with_a_crash(capsys):
 
 def test_run_violation_exits_1(tmp_path, capsys):
     f = tmp_path / "selfish.py"
-    f.write_text(
-        "from hoverify import Algorithm, Local, Round, broadcast\n"
-        "class Selfish(Algorithm):\n"
-        "    x = Local(int)\n"
-        "    decided = Local(bool, initial=False)\n"
-        "    decision = Local(int | None)\n"
-        "    def init(p, v):\n"
-        "        p.x = v\n"
-        "    class R(Round):\n"
-        "        def send(p):\n"
-        "            return broadcast(p.x)\n"
-        "        def update(p, mbox):\n"
-        "            p.decide(p.x)\n"
-        "    properties = ('agreement', 'validity')\n")
+    f.write_text(one_round_model("Selfish", "p.decide(p.x)", ("agreement", "validity")))
     rc = _run(run_cmd, [str(f), "-n", "3", "--values", "0,1,2", "--inprocess"])
     out = capsys.readouterr().out
     assert rc == 1 and "VIOLATION: agreement violated in instance 0" in out
@@ -78,18 +65,7 @@ def test_run_two_phase_commit_checks_commit_validity(capsys):
     assert "3/3 instances decided; agreement and commit_validity hold" in out
 
 
-BARE = ("from hoverify import Algorithm, Local, Round, broadcast\n"
-        "class Bare(Algorithm):\n"
-        "    x = Local(int)\n"
-        "    decided = Local(bool, initial=False)\n"
-        "    decision = Local(int | None)\n"
-        "    def init(p, v):\n"
-        "        p.x = v\n"
-        "    class R(Round):\n"
-        "        def send(p):\n"
-        "            return broadcast(p.x)\n"
-        "        def update(p, mbox):\n"
-        "            p.decide(p.x + 100)\n")
+BARE = one_round_model("Bare", "p.decide(p.x + 100)")
 
 
 @pytest.mark.parametrize("values,rc,last", [
@@ -114,8 +90,9 @@ def test_run_says_when_a_violation_may_lie_outside_the_ho_predicate(tmp_path, ca
     """The runtime does not enforce a model's HO predicate (rounds end on a timeout): a violation
     comes with a note saying the proof assumed it; a run without violation gets no such note."""
     f = tmp_path / "nosplit.py"
-    f.write_text(BARE.replace("from hoverify import", "from hoverify import NoSplit,")
-                 + "    ho_predicate = NoSplit()\n    properties = ('agreement',)\n")
+    f.write_text(one_round_model("Bare", "p.decide(p.x + 100)", ("agreement",),
+                                 extra="    ho_predicate = NoSplit()\n")
+                 .replace("from hoverify import", "from hoverify import NoSplit,"))
     code = _run(run_cmd, [str(f), "-n", "3", "--values", values, "--inprocess"])
     out = capsys.readouterr().out
     assert code == (1 if violated else 0), out
