@@ -58,7 +58,8 @@ counted (and count as infinitely slow in the medians, so a median that is a time
 Columns: the median seconds of the sat and of the unsat instances (end to end, as the caller of
 ``check`` sees them); the medians over both kinds of ``stats["reduce_seconds"]`` (the reduction,
 in Python), ``stats["solver_seconds"]`` (the solver calls before a model is decoded: with large
-layers the relaxation without them first, then the query; each with the fork, pysmt's conversion
+layers the relaxation without them first, then the query for a model with a small support, then
+the full query; each with the fork, pysmt's conversion
 to the solver, the search and, on sat, planning and reading the values) and of the rest (on sat:
 the small-model second call, decoding and validating the model); the regions of the Venn layers
 (``stats``), the layers (``74s`` = a sparse layer of 74 regions, ``16f`` = a full one), timeouts,

@@ -39,6 +39,7 @@ from logic import (
 )
 from logic.reduce import reduce_formula
 from logic.sorts import BOOL
+from logic.terms import Inter, Term
 
 VAL = value_sort("Val")
 X = FunctionSymbol("x", (PROC,), VAL)
@@ -360,6 +361,39 @@ def test_set_constants_alone_need_no_witness_links() -> None:
     red2 = reduce_formula(with_process, encoding="sparse")
     assert red2.reducer.witness_links and "\u220b" in red2.smtlib()
     assert check(with_process, encoding="sparse").answer is Answer.SAT
+
+
+def _needs_two_regions(k: int) -> Term:
+    """``k`` sets of at least ``i + 1`` processes each (``k`` cardinalities: a large sparse layer),
+    two of them non-empty and disjoint: every model has two non-empty regions or more."""
+    sets = [Var(f"B{i}", SET_PROC) for i in range(k)]
+    return And(*(Ge(Card(s), IntConst(i + 1)) for i, s in enumerate(sets)),
+               Eq(Card(Inter(sets[0], sets[1])), IntConst(0)), Le(N, IntConst(40)))
+
+
+@pytest.mark.parametrize("support, first", [(8, "sat"), (1, "unsat")])
+def test_large_layers_look_for_a_model_with_a_small_support_first(
+        monkeypatch: pytest.MonkeyPatch, support: int, first: str) -> None:
+    """With large sparse layers, ``check`` first asks for a model using at most
+    ``SMALL_SUPPORT_REGIONS`` generic regions per layer. Its models are models of the reduction;
+    when there is none with that support, the full query follows and still finds one."""
+    import logic.decide as decide
+
+    monkeypatch.setattr(decide, "SMALL_SUPPORT_REGIONS", support)
+    k = 10  # a layer the full query solves fast
+    formula = _needs_two_regions(k)
+    red = reduce_formula(formula, encoding="sparse")
+    assert decide._layers_dominate(red)
+    res = check(formula, encoding="sparse")
+    assert res.stats["small_support"] == first
+    assert res.answer is Answer.SAT and res.model is not None
+    model = res.model.structure
+    assert not model.constants["B0"] & model.constants["B1"]
+    assert all(len(model.constants[f"B{i}"]) >= i + 1 for i in range(k))
+    # an unsat formula is never decided by the small-support query
+    contradiction = And(formula, Ge(Card(Union_(Var("B0", SET_PROC), Var("B1", SET_PROC))),
+                                    Add(N, IntConst(1))))
+    assert check(contradiction, encoding="sparse").answer is Answer.UNSAT
 
 
 def test_a_membership_is_a_trigger_but_not_one_made_by_a_set_definition() -> None:

@@ -151,7 +151,7 @@ def test_large_layers_are_relaxed_first_and_the_relaxation_is_part_of_the_reduct
     benchmark's unsat instances (a contradiction among 2-3 of 24 sets) are refuted there; the sat
     ones go on to the full reduction and a validated model. The relaxation is a subset of the
     reduction's conjuncts (so implied by it: its unsat is the reduction's)."""
-    from logic.decide import RELAXATION_FIRST_BITS, _layer_bits, check
+    from logic.decide import _layers_dominate, check
     from logic.reduce import reduce_formula
     from logic.result import Answer
 
@@ -166,9 +166,11 @@ def test_large_layers_are_relaxed_first_and_the_relaxation_is_part_of_the_reduct
             assert result.answer is (Answer.UNSAT if unsat else Answer.SAT), result.reason
             if not unsat:
                 assert result.model is not None and holds(inst.formula, result.model.structure)
-            if _layer_bits(red) >= RELAXATION_FIRST_BITS:
+            if _layers_dominate(red):
                 assert result.stats["relaxation"] == ("unsat" if unsat else "sat")
+                # a sat instance has a model with a small support, found before the full query
+                assert result.stats.get("small_support") == (None if unsat else "sat")
                 relaxed["unsat" if unsat else "sat"] += 1
             else:
-                assert "relaxation" not in result.stats
+                assert "relaxation" not in result.stats and "small_support" not in result.stats
     assert relaxed["unsat"] >= 1 and relaxed["sat"] >= 1  # both paths taken
