@@ -148,10 +148,31 @@ class Attempt:
 
     @property
     def label(self) -> str:
-        return (f"depth {self.depth}" + (", triggers" if self.triggers else "")
-                + ("" if self.witness_terms else ", no witness terms")
-                + (", anchored" if self.anchored else "")
-                + (", membership triggers" if self.member_triggers else ""))
+        return ", ".join([f"depth {self.depth}", *(name for name, on in self._flags() if on)])
+
+    def _flags(self) -> tuple[tuple[str, bool], ...]:
+        return (("triggers", self.triggers), ("no witness terms", not self.witness_terms),
+                ("anchored", self.anchored), ("membership triggers", self.member_triggers))
+
+    @classmethod
+    def from_label(cls, label: str) -> Attempt:
+        """The attempt whose :attr:`label` is ``label`` (as results record it); ``ValueError``
+        if it is not one."""
+        head, *rest = [part.strip() for part in label.split(",")]
+        words = head.split()
+        if len(words) != 2 or words[0] != "depth" or not words[1].isdigit():
+            raise ValueError(f"not an attempt's label: {label!r} (expected 'depth N, ...')")
+        known = {name for name, _ in cls(0)._flags()}
+        unknown = [part for part in rest if part not in known]
+        if unknown:
+            raise ValueError(f"not an attempt's label: {label!r} (unknown {unknown[0]!r}; "
+                             f"expected some of {', '.join(sorted(known))})")
+        attempt = cls(int(words[1]), triggers="triggers" in rest,
+                      witness_terms="no witness terms" not in rest, anchored="anchored" in rest,
+                      member_triggers="membership triggers" in rest)
+        if attempt.label != label:
+            raise ValueError(f"not an attempt's label: {label!r} (expected {attempt.label!r})")
+        return attempt
 
 
 #: the successive attempts of ``check``: cheap reductions first, each sound on its own. An

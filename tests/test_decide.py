@@ -363,6 +363,17 @@ def test_set_constants_alone_need_no_witness_links() -> None:
     assert check(with_process, encoding="sparse").answer is Answer.SAT
 
 
+def test_an_attempt_is_read_back_from_its_label() -> None:
+    from logic.decide import ATTEMPTS, Attempt
+
+    for at in (*ATTEMPTS, Attempt(3, triggers=False, witness_terms=False, member_triggers=True)):
+        assert Attempt.from_label(at.label) == at
+    for bad in ("depth x", "triggers", "depth 1, anchored, sideways",
+                "depth 1, anchored, triggers"):
+        with pytest.raises(ValueError, match="not an attempt's label"):
+            Attempt.from_label(bad)
+
+
 def _needs_two_regions(k: int) -> Term:
     """``k`` sets of at least ``i + 1`` processes each (``k`` cardinalities: a large sparse layer),
     two of them non-empty and disjoint: every model has two non-empty regions or more."""

@@ -119,14 +119,19 @@ def _file_name(vc_name: str) -> str:
 
 
 def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path]:
-    """Write the reduction of each VC (the attempt that decided it; depth 1 with triggers if
-    none did) as a standalone SMT-LIB script under ``root/<model file stem>/``."""
+    """Write the reduction of each VC as a standalone SMT-LIB script under
+    ``root/<model file stem>/``: the reduction that decided it (its attempt, of the slice that
+    proved it, of its form without lemmas if it was checked again so), else the reduction at
+    depth 1 with triggers. A proved VC's script is unsat, a refuted one's sat."""
+    from hoverify.engine.runner import without_lemmas
     from hoverify.engine.vcgen import generate
     from hoverify.loader import load_and_compile
+    from logic.decide import Attempt
     from logic.reduce import reduce_formula
 
     _, cm = load_and_compile(model_path)
-    vcs = {vc.name: vc for vc in generate(cm)}
+    all_vcs = generate(cm)
+    vcs = {vc.name: vc for vc in all_vcs}
     folder = root / model_path.stem
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -134,11 +139,14 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
         vc = vcs.get(r.name)
         if vc is None:
             continue
-        attempt = str(r.stats.get("attempt", "depth 1, triggers"))
-        depth = int(attempt.split(",")[0].split()[-1])
+        if r.stats.get("without_lemmas"):
+            vc = without_lemmas(vc, all_vcs)
+        at = Attempt.from_label(str(r.stats.get("attempt", "depth 1, triggers")))
         label = r.stats.get("slice")
         formula = vc.slice_negation(str(label)) if label is not None else vc.negation
-        red = reduce_formula(formula, depth=depth, triggers="triggers" in attempt)
+        red = reduce_formula(formula, depth=at.depth, triggers=at.triggers,
+                             witness_terms=at.witness_terms, anchored=at.anchored,
+                             member_triggers=at.member_triggers)
         path = folder / _file_name(r.name)
         path.write_text(red.smtlib(), encoding="utf-8")
         written.append(path)

@@ -209,6 +209,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     same_file = Path(file).resolve() == Path(cm.file).resolve()  # show the path as given
     results: dict[int, VCResult] = {}
     shown: set[int] = set()
+    checked_again: set[int] = set()
     retry: list[int] = []  # proved from lemmas that are not all proved: checked again without
     todo: list[int] = []
 
@@ -240,6 +241,8 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
 
     def done(i: int, r: VCResult) -> None:
         r = replace(r, key=keys[i], file=file) if same_file else replace(r, key=keys[i])
+        if i in checked_again:  # what the verdict is about (for --smtlib)
+            r = replace(r, stats={**r.stats, "without_lemmas": True})
         results[i] = r
         if cache is not None:
             cache.put(r)
@@ -266,6 +269,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
         discharge_all(todo, [vcs[i] for i in todo])
         if retry:
             again, retry[:] = list(retry), []
+            checked_again.update(again)
             for i in again:  # their first verdicts stand for nothing (nor hold back the others)
                 del results[i]
                 # from now on the VC is its form without lemmas (what its verdict is about; its own
