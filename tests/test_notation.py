@@ -180,6 +180,23 @@ def test_structure_of_parsed_terms() -> None:
         [i, j], Implies(And(Member(i, App(HO, p)), Member(j, App(HO, p))), body))
 
 
+def test_terms_are_shared_while_alive_and_forgotten_after() -> None:
+    """Hash-consing: building a term twice gives the same node; once no one holds it, its entry
+    leaves the table (a long notebook session does not keep every term it ever built)."""
+    import gc
+
+    from logic.terms import _TABLE, Add, IntConst
+
+    before = len(_TABLE)
+    t = Add(IntConst(918273), IntConst(645546))
+    assert t is Add(IntConst(918273), IntConst(645546))
+    assert len(_TABLE) == before + 3
+    del t
+    gc.collect()
+    assert len(_TABLE) == before
+    assert Add(IntConst(918273), IntConst(645546)).args[0].payload == 918273  # made again
+
+
 def test_terms_of_any_sort_and_bound_names() -> None:
     assert parse("|HO(p)| + 1", OTR, expected=None) is Add(Card(App(HO, p)), 1)
     assert parse("x(p)", OTR, expected=V) is App(X, p)
