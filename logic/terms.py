@@ -227,42 +227,15 @@ class Term:
 
 TermLike = Term | int | bool
 
-class _Entry(weakref.ref[Term]):
-    """The hash-consing table's reference to a term, which removes its entry when the term dies
-    (a subclass of ``weakref.ref`` that carries its key, as ``weakref.KeyedRef`` does)."""
-
-    __slots__ = ("key",)
-    key: _Key
-
-    def __new__(cls, term: Term, key: _Key) -> _Entry:
-        self = super().__new__(cls, term, _forget)
-        self.key = key
-        return self
-
-    def __init__(self, term: Term, key: _Key) -> None:
-        pass  # all done in __new__ (ref's own __init__ would read the key as the callback)
-
-
-def _forget(entry: _Entry) -> None:
-    if _TABLE.get(entry.key) is entry:
-        del _TABLE[entry.key]
-
-
-#: hash-consing: the live term of each (op, args, payload, sort). A dict of weak references
-#: rather than a ``WeakValueDictionary``, whose ``get`` costs a method call and a check for pending
-#: removals on every lookup: term construction is the reducer's innermost loop (5% of it)
-_TABLE: dict[_Key, _Entry] = {}
+_TABLE: weakref.WeakValueDictionary[_Key, Term] = weakref.WeakValueDictionary()
 
 
 def _make(op: Op, args: tuple[Term, ...], payload: Any, sort: Sort) -> Term:
     key = (op, args, payload, sort)
-    entry = _TABLE.get(key)
-    if entry is not None:
-        t: Term | None = entry()
-        if t is not None:
-            return t
-    t = Term(op, args, payload, sort)
-    _TABLE[key] = _Entry(t, key)
+    t = _TABLE.get(key)
+    if t is None:
+        t = Term(op, args, payload, sort)
+        _TABLE[key] = t
     return t
 
 
