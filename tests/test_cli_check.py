@@ -82,3 +82,59 @@ def test_missing_file_and_mixed_inputs_exit_3(capsys: pytest.CaptureFixture[str]
     assert code == 3 and "not both" in err
     code, _, err = _run(["check", "no/such/model.py"], capsys)
     assert code == 3 and "no such model file" in err
+
+
+@pytest.mark.parametrize("args, wrong", [
+    (["--junit", "x.xml"], "--junit is for model files"),
+    (["--baseline", "proofs"], "--baseline is for model files"),
+    (["--json", "--record", "r"], "--json, --record are for model files"),
+    (["--liveness-only"], "--liveness-only is for model files"),
+])
+def test_options_for_models_are_errors_with_problem_files(
+        capsys: pytest.CaptureFixture[str], args: list[str], wrong: str) -> None:
+    """An option that does not apply is an input error, never ignored (a CI job asking for a
+    JUnit report or a baseline comparison of a problem file used to pass without either)."""
+    code, out, err = _run(["check", *args, str(ROOT / "paper_examples" / "quorums.hol")], capsys)
+    assert code == 3 and wrong in err and "not for problem files (.hol)" in err
+    assert out == ""
+
+
+def test_options_for_problem_files_are_errors_with_models(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(["check", "--encoding", "sparse", "--show-reduction",
+                           str(ROOT / "models" / "otr.py")], capsys)
+    assert code == 3 and out == ""
+    assert "--encoding, --show-reduction are for problem files (.hol), not for model files" in err
+    # the default is no choice: allowed
+    assert _options_not_for_models(["--encoding", "auto"]) is None
+
+
+def _options_not_for_models(args: list[str]) -> str | None:
+    import argparse
+
+    from hoverify.commands.check import _options_not_for, add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return _options_not_for(parser.parse_args([*args, "m.py"]), "model files")
+
+
+def test_smtlib_scripts_of_a_problem_file_answer_as_its_goals(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--smtlib`` on a problem file: one script per goal, the reduction that decided it; z3
+    answers unsat for a proved ``prove``/``unsat`` goal and sat for an established ``sat`` one."""
+    z3 = pytest.importorskip("z3")
+    from logic.parser import parse_problem
+
+    source = ROOT / "paper_examples" / "quorums.hol"
+    code, out, err = _run(["check", "--smtlib", str(tmp_path), str(source)], capsys)
+    assert code == 0, out + err
+    goals = parse_problem(source.read_text(encoding="utf-8"), source=str(source)).goals
+    scripts = sorted((tmp_path / "quorums").glob("*.smt2"))
+    assert [p.stem for p in scripts] == sorted(g.name for g in goals)
+    kinds = {g.name: g.kind for g in goals}
+    assert set(kinds.values()) >= {"prove", "sat"}
+    for script in scripts:
+        solver = z3.Solver()
+        solver.add(z3.parse_smt2_file(str(script)))
+        assert solver.check() == (z3.sat if kinds[script.stem] == "sat" else z3.unsat), script

@@ -65,7 +65,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true",
                    help="print a JSON report (schema 'hoverify-check', version 1) instead of text")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (a test case per VC)")
-    p.add_argument("--smtlib", metavar="DIR", help="write each reduced VC as DIR/<model>/<vc>.smt2")
+    p.add_argument("--smtlib", metavar="DIR",
+                   help="write each reduced VC as DIR/<model>/<vc>.smt2 (each goal of a problem "
+                        "file as DIR/<file>/<goal>.smt2)")
     p.add_argument("--record", metavar="DIR", help="write a proof baseline per model into DIR")
     p.add_argument("--baseline", metavar="DIR",
                    help="compare with the baselines in DIR: fail if a proved VC is no longer "
@@ -84,6 +86,12 @@ def run(args: argparse.Namespace) -> int:
     models = [f for f in args.files if not f.endswith(".hol")]
     if hol and models:
         print("error: give either problem files (.hol) or models, not both", file=sys.stderr)
+        return EXIT_INPUT
+    # an option that does not apply is an error, never ignored: a CI job that asks for a
+    # baseline comparison or a report must not pass without one
+    wrong = _options_not_for(args, "problem files (.hol)" if hol else "model files")
+    if wrong:
+        print(f"error: {wrong}", file=sys.stderr)
         return EXIT_INPUT
     if hol:
         from hoverify.commands.check_hol import run as run_hol
@@ -195,6 +203,27 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     if interrupted is not None:
         print(interrupted, file=sys.stderr)
     return code
+
+
+#: the options of ``check`` for one kind of input only: (flag, attribute, kind)
+_ONE_KIND = (("--json", "json", "model files"), ("--junit", "junit", "model files"),
+             ("--record", "record", "model files"), ("--baseline", "baseline", "model files"),
+             ("--safety-only", "safety_only", "model files"),
+             ("--liveness-only", "liveness_only", "model files"),
+             ("--no-search", "no_search", "model files"),
+             ("--encoding", "encoding", "problem files (.hol)"),
+             ("--show-reduction", "show_reduction", "problem files (.hol)"))
+
+
+def _options_not_for(args: argparse.Namespace, kind: str) -> str | None:
+    """What is wrong if options for the other kind of input were given with ``kind``."""
+    given = [(flag, other) for flag, attr, other in _ONE_KIND
+             if other != kind and getattr(args, attr) not in (None, False, "auto")]
+    if not given:
+        return None
+    flags = ", ".join(flag for flag, _ in given)
+    return (f"{flags} {'is' if len(given) == 1 else 'are'} for {given[0][1]}, not for "
+            f"{kind}; leave {'it' if len(given) == 1 else 'them'} out")
 
 
 class _Stream:

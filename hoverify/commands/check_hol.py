@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hoverify.cli import EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN
 
@@ -47,6 +48,21 @@ def _color(text: str, code: str) -> str:
 
 _LABEL = {Outcome.ESTABLISHED: ("proved", "32"), Outcome.REFUTED: ("REFUTED", "31"),
           Outcome.UNKNOWN: ("unknown", "33")}
+
+
+def _write_smtlib(root: Path, source: str, goal: str, res: Any) -> None:
+    """The reduction that decided the goal as ``root/<file stem>/<goal>.smt2`` (unsat for a
+    proved ``prove`` or ``unsat`` goal, sat for an established ``sat`` goal); a note on stderr if
+    there is none (the reduction itself failed)."""
+    from hoverify.engine.render import smtlib_file_name
+
+    if res.reduction is None:
+        print(f"note: {source}: {goal}: no SMT-LIB script, there is no reduction "
+              f"({res.reason})", file=sys.stderr)
+        return
+    folder = root / Path(source).stem
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / smtlib_file_name(goal)).write_text(res.reduction.smtlib(), encoding="utf-8")
 
 
 def run(args: argparse.Namespace, files: list[str]) -> int:
@@ -109,6 +125,8 @@ def run(args: argparse.Namespace, files: list[str]) -> int:
                     print(f"      {line}")
                 if outcome is Outcome.REFUTED:
                     print(f"      at {goal.location}")
+            if args.smtlib:
+                _write_smtlib(Path(args.smtlib), name, goal.name, res)
             if args.show_reduction and res.reduction is not None:
                 for line in res.reduction.describe().splitlines():
                     print(f"      | {line}")

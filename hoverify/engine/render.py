@@ -114,7 +114,9 @@ def junit_xml(reports: Sequence[ModelReport]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _file_name(vc_name: str) -> str:
+def smtlib_file_name(vc_name: str) -> str:
+    """The file name of a VC's (or a goal's) SMT-LIB script: its name with anything but letters,
+    digits, ``_``, ``.`` and ``-`` replaced by ``_``."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", vc_name).strip("_") + ".smt2"
 
 
@@ -147,11 +149,11 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
         red = reduce_formula(formula, depth=at.depth, triggers=at.triggers,
                              witness_terms=at.witness_terms, anchored=at.anchored,
                              member_triggers=at.member_triggers)
-        path = folder / _file_name(r.name)
+        path = folder / smtlib_file_name(r.name)
         path.write_text(red.smtlib(), encoding="utf-8")
         written.append(path)
     return written
 
 
 __all__ = ["exit_code", "json_report", "junit_xml", "render_model", "render_result",
-           "render_summary", "write_smtlib"]
+           "render_summary", "smtlib_file_name", "write_smtlib"]
