@@ -12,6 +12,7 @@ and interprets the answer:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -70,6 +71,10 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
     not tried: unknown with that reason). ``attempts`` replaces the default sequence of
     reductions (:data:`ATTEMPTS`; a ``depth`` given is ignored then).
     """
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
+    if depth is not None and depth < 0:
+        raise ValueError(f"depth must be at least 0, not {depth}")
     start = time.perf_counter()
     if triggers is not None:
         return _attempt(formula, backend, encoding, depth, timeout, isolate, small_model,

@@ -1097,6 +1097,8 @@ def reduce_formula(formula: Term, *, depth: int = DEFAULT_DEPTH, encoding: str =
     proofs, too few for some models."""
     if formula.sort is not BOOL:
         raise UnsupportedError(f"expected a formula, found a term of sort {formula.sort}")
+    if depth < 0:
+        raise ValueError(f"depth must be at least 0, not {depth}")
     return Reducer(formula, depth=depth, encoding=encoding, triggers=triggers,
                    max_instances=max_instances, deadline=deadline,
                    witness_terms=witness_terms, anchored=anchored,

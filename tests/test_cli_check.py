@@ -138,3 +138,17 @@ def test_smtlib_scripts_of_a_problem_file_answer_as_its_goals(
         solver = z3.Solver()
         solver.add(z3.parse_smt2_file(str(script)))
         assert solver.check() == (z3.sat if kinds[script.stem] == "sat" else z3.unsat), script
+
+
+@pytest.mark.parametrize("args, wrong", [
+    (["--depth", "-1"], "--depth must be at least 0, not -1"),
+    (["--timeout", "nan"], "--timeout must be a positive, finite number of seconds, not nan"),
+    (["--timeout", "0"], "--timeout must be a positive, finite number of seconds, not 0.0"),
+    (["--jobs", "0"], "--jobs must be at least 1, not 0"),
+])
+def test_numbers_out_of_range_are_input_errors(capsys: pytest.CaptureFixture[str],
+                                               args: list[str], wrong: str) -> None:
+    """A negative depth used to end in an IndexError traceback, and a timeout of nan was taken
+    (every query then got 0.01 s)."""
+    code, out, err = _run(["check", *args, str(ROOT / "paper_examples" / "quorums.hol")], capsys)
+    assert (code, out) == (3, "") and err == f"error: {wrong}\n"

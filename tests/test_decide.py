@@ -363,6 +363,20 @@ def test_set_constants_alone_need_no_witness_links() -> None:
     assert check(with_process, encoding="sparse").answer is Answer.SAT
 
 
+@pytest.mark.parametrize("options, wrong", [
+    ({"depth": -1}, "depth must be at least 0"),
+    ({"timeout": float("nan")}, "timeout must be a positive number"),
+    ({"timeout": float("inf")}, "timeout must be a positive number"),
+    ({"timeout": 0.0}, "timeout must be a positive number"),
+])
+def test_bad_options_of_check_are_value_errors(options: dict[str, float], wrong: str) -> None:
+    with pytest.raises(ValueError, match=wrong):
+        check(Gt(N, IntConst(1)), **options)  # type: ignore[arg-type]
+    if "depth" in options:
+        with pytest.raises(ValueError, match=wrong):
+            reduce_formula(Gt(N, IntConst(1)), depth=-1)
+
+
 def test_an_attempt_is_read_back_from_its_label() -> None:
     from logic.decide import ATTEMPTS, Attempt
 

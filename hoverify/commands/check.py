@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     # an option that does not apply is an error, never ignored: a CI job that asks for a
     # baseline comparison or a report must not pass without one
-    wrong = _options_not_for(args, "problem files (.hol)" if hol else "model files")
+    wrong = (_out_of_range(args)
+             or _options_not_for(args, "problem files (.hol)" if hol else "model files"))
     if wrong:
         print(f"error: {wrong}", file=sys.stderr)
         return EXIT_INPUT
@@ -97,9 +99,6 @@ def run(args: argparse.Namespace) -> int:
         from hoverify.commands.check_hol import run as run_hol
 
         return run_hol(args, hol)
-    if args.jobs < 1 or args.timeout <= 0:
-        print("error: --jobs must be at least 1 and --timeout positive", file=sys.stderr)
-        return EXIT_INPUT
     files = model_files(models)
     if not files:
         print(f"error: no model files in {', '.join(models)}", file=sys.stderr)
@@ -205,6 +204,17 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     return code
 
 
+def _out_of_range(args: argparse.Namespace) -> str | None:
+    """What is wrong with the numbers given, if anything."""
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        return f"--timeout must be a positive, finite number of seconds, not {args.timeout}"
+    if args.jobs < 1:
+        return f"--jobs must be at least 1, not {args.jobs}"
+    if args.depth is not None and args.depth < 0:
+        return f"--depth must be at least 0, not {args.depth}"
+    return None
+
+
 #: the options of ``check`` for one kind of input only: (flag, attribute, kind)
 _ONE_KIND = (("--json", "json", "model files"), ("--junit", "junit", "model files"),
              ("--record", "record", "model files"), ("--baseline", "baseline", "model files"),
@@ -212,6 +222,7 @@ _ONE_KIND = (("--json", "json", "model files"), ("--junit", "junit", "model file
              ("--liveness-only", "liveness_only", "model files"),
              ("--no-search", "no_search", "model files"),
              ("--encoding", "encoding", "problem files (.hol)"),
+             ("--depth", "depth", "problem files (.hol)"),
              ("--show-reduction", "show_reduction", "problem files (.hol)"))
 
 
