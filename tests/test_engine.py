@@ -443,8 +443,12 @@ def test_api_accepts_a_model_class() -> None:
     assert _statuses(report) == [("quiet", Status.REFUTED)]
     cex = report.results[0].counterexample
     assert cex is not None and cex.data["confirmed"] is True and cex.data["n"] == 1
-    with pytest.raises(ValueError):
-        hoverify.check(cls, backend="nope")
+    for bad, says in [({"backend": "nope"}, "unknown backend"),
+                      ({"kinds": "some"}, "unknown kinds"),
+                      ({"timeout": float("nan")}, "timeout must be"), ({"timeout": 0}, "timeout"),
+                      ({"jobs": 0}, "jobs must be at least 1")]:
+        with pytest.raises(ValueError, match=says):
+            hoverify.check(cls, **bad)  # type: ignore[arg-type]
 
 
 def test_solvers_are_initialised_once_before_the_vc_processes_are_forked() -> None:

@@ -21,22 +21,19 @@ def check(model: Any, *, backend: str = "z3", timeout: float = 30.0, jobs: int =
     the verdicts so far (the VCs without one: ``unknown``, "not checked: interrupted").
     """
     from hoverify.compiler import compile_model
-    from hoverify.engine.discharge import MODES
     from hoverify.engine.runner import Options, check_compiled
     from hoverify.loader import load_and_compile
 
-    if backend not in MODES:
-        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(MODES)}")
+    # ValueError for an unknown backend or kinds, a timeout that is not a positive finite number
+    # of seconds, fewer than one job: before the model is loaded
+    opts = Options(backend=backend, timeout=timeout, jobs=jobs, only=only, cache=cache,
+                   kinds=kinds)
     if isinstance(model, (str, Path)):
         _, cm = load_and_compile(model)
         file = str(model)
     else:
         cm = compile_model(model)
         file = cm.file
-    if kinds not in ("all", "safety", "liveness"):
-        raise ValueError(f"unknown kinds {kinds!r}; expected all, safety or liveness")
-    opts = Options(backend=backend, timeout=timeout, jobs=jobs, only=only, cache=cache,
-                   kinds=kinds)
     return check_compiled(cm, file, opts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import math
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -33,6 +34,20 @@ class Options:
     cache: bool = True
     kinds: str = "all"  # "all", "safety" or "liveness"
     search: bool = True  # look for a reachable violation when something is not proved
+
+    def __post_init__(self) -> None:
+        from hoverify.engine.discharge import MODES
+
+        if self.backend not in MODES:
+            raise ValueError(f"unknown backend {self.backend!r}; expected one of "
+                             f"{', '.join(MODES)}")
+        if not (self.timeout > 0 and math.isfinite(self.timeout)):
+            raise ValueError(f"timeout must be a positive, finite number of seconds, not "
+                             f"{self.timeout}")
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {self.jobs}")
+        if self.kinds not in ("all", "safety", "liveness"):
+            raise ValueError(f"unknown kinds {self.kinds!r}; expected all, safety or liveness")
 
 
 Progress = Callable[[VCResult], None]
