@@ -77,3 +77,12 @@ def test_explore_input_errors(capsys):
     assert _run(explore, [str(MODELS / "otr.py"), "-n", "20"]) == 3
     assert _run(explore, [str(MODELS / "otr.py"), "-n", "3", "--property", "nope"]) == 3
     assert _run(explore, [str(MODELS / "otr.py"), "-n", "3", "--values", "a,b"]) == 3
+    assert _run(explore, [str(MODELS / "otr.py"), "-n", "2", "--max-states", "0"]) == 3
+
+
+def test_explore_stopped_by_max_states_is_not_ok(capsys):
+    """A search cut short is no claim about the states it did not reach: exit 2, as unknown
+    verdicts are (it used to exit 0, the code of a complete search)."""
+    rc = _run(explore, [str(MODELS / "otr.py"), "-n", "3", "--rounds", "3", "--max-states", "50"])
+    out = capsys.readouterr().out
+    assert rc == 2 and out.startswith("no violation found in 50 states") and "unexplored" in out

@@ -6,12 +6,14 @@ import sys
 from collections import Counter
 from typing import Any, TextIO
 
+from hoverify.cli import EXIT_INPUT, EXIT_OK, EXIT_UNKNOWN
+from hoverify.cli import EXIT_REFUTED as EXIT_VIOLATION
 from hoverify.errors import HoverifyError
 from hoverify.trace import RoundRecord, State, Trace
 
-EXIT_OK = 0
-EXIT_VIOLATION = 1
-EXIT_INPUT = 3
+__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_UNKNOWN", "EXIT_VIOLATION", "parse_value",
+           "parse_values", "fmt", "summary_of_values", "fmt_decisions", "fmt_state",
+           "print_round", "print_trace"]
 
 
 def parse_value(text: str) -> Any:

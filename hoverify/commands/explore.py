@@ -3,7 +3,8 @@
 Enumerates every run of the model for ``n`` processes up to ``R`` rounds (initial values from the
 model's value domain, every HO choice, symmetry-reduced) and prints a shortest violation with its
 concrete trace, or "no violation up to R rounds (K states explored)". Exit code 1 on a violation,
-0 otherwise, 3 on bad input.
+0 when the whole search found none, 2 when ``--max-states`` stopped it first (no claim about the
+states not explored), 3 on bad input.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from hoverify.commands.common import (
     EXIT_INPUT,
     EXIT_OK,
+    EXIT_UNKNOWN,
     EXIT_VIOLATION,
     parse_values,
     print_trace,
@@ -37,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
     from hoverify.explore import explore  # noqa: PLC0415
     from hoverify.loader import load_and_compile  # noqa: PLC0415
     out = sys.stdout
+    if args.max_states < 1:
+        print(f"error: --max-states must be at least 1, not {args.max_states}", file=sys.stderr)
+        return EXIT_INPUT
     try:
         model, _ = load_and_compile(args.model)
         res = explore(model, args.n, args.rounds, parse_values(args.values),
@@ -52,9 +57,10 @@ def run(args: argparse.Namespace) -> int:
         print_trace(res.trace, out, detailed=True)
         return EXIT_VIOLATION
     if not res.complete:
-        print(f"no violation found; stopped after {res.states} states (--max-states){sym}",
-              file=out)
-        return EXIT_OK
+        print(f"no violation found in {res.states} states{sym}, but --max-states stopped the "
+              f"search before {res.rounds} rounds: the rest is unexplored (raise --max-states, "
+              f"or lower -n or --rounds)", file=out)
+        return EXIT_UNKNOWN
     print(f"no violation up to {res.rounds} rounds ({res.states} states explored{sym})",
           file=out)
     return EXIT_OK
