@@ -90,8 +90,12 @@ def _mask_json(doc: Any) -> Any:
             elif k == "key":
                 assert re.fullmatch(r"[0-9a-f]{64}", v), v
                 out[k] = "<sha256>"
-            elif k == "reduction":  # its size is the decision procedure's business
-                assert all(isinstance(x, int) and x >= 0 for x in v.values()), v
+            elif k == "reduction":  # its size and attempt are the decision procedure's business
+                from logic.decide import Attempt
+
+                sizes = [v[x] for x in ("set_atoms", "regions", "instances") if x in v]
+                assert all(isinstance(x, int) and x >= 0 for x in sizes), v
+                assert "attempt" not in v or Attempt.from_label(v["attempt"]), v
                 out[k] = sorted(v)
             else:
                 out[k] = _mask_json(v)

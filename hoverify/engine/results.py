@@ -103,7 +103,10 @@ class VCResult:
             "round_line": self.round_line, "reason": self.reason, "key": self.key,
             "cached": self.cached,
             "counterexample": self.counterexample.data if self.counterexample else None,
-            "reduction": {k: self.stats[k] for k in ("set_atoms", "regions", "instances")
+            # the reduction that decided the VC: its size, and how to build it again (the
+            # attempt, the slice, the VC without lemmas) as --smtlib does
+            "reduction": {k: self.stats[k] for k in ("set_atoms", "regions", "instances",
+                                                     "attempt", "slice", "without_lemmas")
                           if k in self.stats},
         }
 
