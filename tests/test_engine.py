@@ -240,6 +240,38 @@ def test_input_errors_exit_3(args: list[str], capsys: pytest.CaptureFixture[str]
     assert code == 3 and err.startswith("error: ")
 
 
+def test_outputs_that_cannot_be_written_are_refused_before_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A report path in no folder, a folder given for a file or a file for a folder: exit 3
+    before any VC is checked (they used to end in a traceback after the run, with exit 1, the
+    code of a refutation)."""
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for args, says in [(["--junit", str(tmp_path / "no" / "x.xml")], "no folder"),
+                       (["--junit", str(tmp_path)], "is a folder"),
+                       (["--smtlib", str(a_file / "sub")], "is a file; expected a folder"),
+                       (["--record", str(a_file)], "is a file; expected a folder")]:
+        code, out, err = _run(["--no-cache", *args, PROVED], capsys)
+        assert (code, out) == (3, ""), args
+        assert err.startswith("error: ") and says in err, err
+
+
+def test_an_output_the_file_system_refuses_is_an_error_after_the_verdicts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import hoverify.engine.baseline as baseline
+
+    def full(root: Path, report: object) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device", str(root / "flood_max.json"))
+
+    monkeypatch.setattr(baseline, "record", full)
+    code, out, err = _run(["--no-cache", "--record", str(tmp_path), PROVED], capsys)
+    assert code == 3 and "proved" in out
+    assert err.startswith(f"error: cannot write {tmp_path / 'flood_max.json'}: No space left")
+
+
 # ---- JUnit, SMT-LIB -----------------------------------------------------------------------------
 def test_junit_has_a_test_case_per_vc(tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:

@@ -91,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     # an option that does not apply is an error, never ignored: a CI job that asks for a
     # baseline comparison or a report must not pass without one
     wrong = (_out_of_range(args)
-             or _options_not_for(args, "problem files (.hol)" if hol else "model files"))
+             or _options_not_for(args, "problem files (.hol)" if hol else "model files")
+             or _unwritable(args))
     if wrong:
         print(f"error: {wrong}", file=sys.stderr)
         return EXIT_INPUT
@@ -170,20 +171,25 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
             regressions.extend(compare(Path(args.baseline), report))
         if any(r.startswith("REGRESSION") for r in regressions) and code == EXIT_OK:
             code = EXIT_UNKNOWN
-    if args.record and interrupted is None:
-        from hoverify.engine.baseline import record
+    try:
+        if args.record and interrupted is None:
+            from hoverify.engine.baseline import record
 
-        for report in reports:
-            record(Path(args.record), report)
-    if args.junit:
-        from hoverify.engine.render import junit_xml
+            for report in reports:
+                record(Path(args.record), report)
+        if args.junit:
+            from hoverify.engine.render import junit_xml
 
-        Path(args.junit).write_text(junit_xml(reports), encoding="utf-8")
-    if args.smtlib and interrupted is None:
-        from hoverify.engine.render import write_smtlib
+            Path(args.junit).write_text(junit_xml(reports), encoding="utf-8")
+        if args.smtlib and interrupted is None:
+            from hoverify.engine.render import write_smtlib
 
-        for path, report in zip(files, reports, strict=True):
-            write_smtlib(Path(args.smtlib), path, report)
+            for path, report in zip(files, reports, strict=True):
+                write_smtlib(Path(args.smtlib), path, report)
+    except OSError as e:  # checked before the run; the file system may still say no
+        print(f"error: cannot write {e.filename}: {e.strerror}; the verdicts above stand, but "
+              f"the files asked for are missing or incomplete", file=sys.stderr)
+        return EXIT_INPUT
     total = time.perf_counter() - start
     if text:
         for line in regressions:
@@ -212,6 +218,25 @@ def _out_of_range(args: argparse.Namespace) -> str | None:
         return f"--jobs must be at least 1, not {args.jobs}"
     if args.depth is not None and args.depth < 0:
         return f"--depth must be at least 0, not {args.depth}"
+    return None
+
+
+def _unwritable(args: argparse.Namespace) -> str | None:
+    """Why an output asked for could not be written, checked before the run (a long run whose
+    report cannot be saved is time lost): a file option naming a folder, or in no folder; a
+    folder option naming a file."""
+    if args.junit:
+        path = Path(args.junit)
+        if path.is_dir():
+            return f"--junit {args.junit} is a folder; expected a file name"
+        if not path.parent.is_dir():
+            return f"--junit {args.junit}: no folder {path.parent} to write it in"
+    for flag, folder in (("--smtlib", args.smtlib), ("--record", args.record)):
+        if folder:
+            path = Path(folder)
+            existing = next((p for p in (path, *path.parents) if p.exists()), None)
+            if existing is not None and not existing.is_dir():
+                return f"{flag} {folder}: {existing} is a file; expected a folder"
     return None
 
 

@@ -126,7 +126,11 @@ def run(args: argparse.Namespace, files: list[str]) -> int:
                 if outcome is Outcome.REFUTED:
                     print(f"      at {goal.location}")
             if args.smtlib:
-                _write_smtlib(Path(args.smtlib), name, goal.name, res)
+                try:
+                    _write_smtlib(Path(args.smtlib), name, goal.name, res)
+                except OSError as e:
+                    print(f"error: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
+                    return EXIT_INPUT
             if args.show_reduction and res.reduction is not None:
                 for line in res.reduction.describe().splitlines():
                     print(f"      | {line}")
