@@ -11,8 +11,9 @@ import argparse
 import importlib
 import importlib.util
 import sys
+import warnings
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN, EXIT_INPUT = 0, 1, 2, 3
 
@@ -71,14 +72,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hoverify import interrupt
 
     restore = interrupt.install()  # SIGTERM too: reported as Ctrl-C is, exit code 2
+    shown = warnings.showwarning
+    warnings.showwarning = _show_warning  # "warning: ..." for a person, not a source line
     try:
         code: int = args._run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_UNKNOWN
     finally:
+        warnings.showwarning = shown
         restore()
     return code
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    print(f"warning: {message}", file=sys.stderr if file is None else file)
 
 
 if __name__ == "__main__":

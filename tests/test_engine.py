@@ -272,6 +272,19 @@ def test_an_output_the_file_system_refuses_is_an_error_after_the_verdicts(
     assert err.startswith(f"error: cannot write {tmp_path / 'flood_max.json'}: No space left")
 
 
+def test_a_cache_that_cannot_be_written_is_said_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verdicts are the same without the cache; the CLI says once that nothing is cached
+    (it used to say nothing)."""
+    a_file = tmp_path / "not_a_folder"
+    a_file.write_text("")
+    monkeypatch.setenv("HOVERIFY_CACHE_DIR", str(a_file))
+    code, out, err = _run([PROVED, REFUTED], capsys)
+    assert code == 1
+    assert err.count("warning: the result cache at") == 1 and "--no-cache" in err
+
+
 # ---- JUnit, SMT-LIB -----------------------------------------------------------------------------
 def test_junit_has_a_test_case_per_vc(tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -115,8 +116,17 @@ class ResultCache:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f, default=str)
             os.replace(tmp, path)
-        except OSError:
-            pass  # a cache that cannot be written is no cache, not an error
+        except OSError as e:
+            # a cache that cannot be written is no cache, not an error; but it is said, once
+            if self.root not in _UNWRITABLE:
+                _UNWRITABLE.add(self.root)
+                warnings.warn(f"the result cache at {self.root} cannot be written ({e}): results "
+                              f"are not cached; set HOVERIFY_CACHE_DIR to a writable folder, or "
+                              f"pass --no-cache", RuntimeWarning, stacklevel=2)
+
+
+#: the cache folders already reported as unwritable in this process
+_UNWRITABLE: set[Path] = set()
 
 
 __all__ = ["ResultCache", "cache_dir", "vc_key"]
