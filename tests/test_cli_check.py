@@ -105,8 +105,9 @@ def test_options_for_problem_files_are_errors_with_models(
                            str(ROOT / "models" / "otr.py")], capsys)
     assert code == 3 and out == ""
     assert "--encoding, --show-reduction are for problem files (.hol), not for model files" in err
-    # the default is no choice: allowed
+    # the default is no choice: allowed; a depth of 0 is a choice
     assert _options_not_for_models(["--encoding", "auto"]) is None
+    assert "--depth is for problem files" in str(_options_not_for_models(["--depth", "0"]))
 
 
 def _options_not_for_models(args: list[str]) -> str | None:

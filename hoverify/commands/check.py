@@ -251,10 +251,16 @@ _ONE_KIND = (("--json", "json", "model files"), ("--junit", "junit", "model file
              ("--show-reduction", "show_reduction", "problem files (.hol)"))
 
 
+def _given(value: object) -> bool:
+    """Whether an option's value is not its default (``None``, ``False`` or ``auto``; a depth
+    of 0 is given, though ``0 == False``)."""
+    return value is not None and value is not False and value != "auto"
+
+
 def _options_not_for(args: argparse.Namespace, kind: str) -> str | None:
     """What is wrong if options for the other kind of input were given with ``kind``."""
     given = [(flag, other) for flag, attr, other in _ONE_KIND
-             if other != kind and getattr(args, attr) not in (None, False, "auto")]
+             if other != kind and _given(getattr(args, attr))]
     if not given:
         return None
     flags = ", ".join(flag for flag, _ in given)
