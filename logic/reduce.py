@@ -535,7 +535,7 @@ class Reducer:
     def check_deadline(self) -> None:
         if self.deadline is not None and time.perf_counter() > self.deadline:
             raise UnsupportedError(
-                f"the reduction ran out of time after {len(self.instances)} "
+                f"timeout: the reduction ran out of time after {len(self.instances)} "
                 f"quantifier instances (instantiation depth {self.depth})")
 
     def _patterns(self, clause: Clause) -> tuple[Template, ...]:
