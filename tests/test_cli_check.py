@@ -153,3 +153,17 @@ def test_numbers_out_of_range_are_input_errors(capsys: pytest.CaptureFixture[str
     (every query then got 0.01 s)."""
     code, out, err = _run(["check", *args, str(ROOT / "paper_examples" / "quorums.hol")], capsys)
     assert (code, out) == (3, "") and err == f"error: {wrong}\n"
+
+
+def test_only_selects_goals_as_it_selects_vcs(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``--only`` on a problem file: a substring or a glob, as with models; a pattern that
+    selects no goal of a file is an input error (it printed "0 goals" and exited 0)."""
+    path = tmp_path / "agree.hol"
+    path.write_text(REFUTED)
+    code, out, _ = _run(["check", "--only", "majorities_*", str(path)], capsys)
+    assert code == 0 and "1 goals: 1 established" in out and "halves_agree" not in out
+    code, out, err = _run(["check", "--only", "majoritie", str(path)], capsys)
+    assert code == 0 and "1 goals: 1 established" in out
+    code, out, err = _run(["check", "--only", "typo", str(path)], capsys)
+    assert (code, out) == (3, "") and err == f"error: {path}: no goal matches --only 'typo'\n"

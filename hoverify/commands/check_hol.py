@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hoverify.cli import EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN
+from hoverify.selection import name_matches
 
 
 class Outcome(enum.IntEnum):
@@ -88,12 +89,18 @@ def run(args: argparse.Namespace, files: list[str]) -> int:
         except LogicError as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_INPUT
+    # as with models, a pattern that selects nothing in a file is an input error (a typo must
+    # not pass as "0 goals: 0 established")
+    for name, problem in problems:
+        if args.only and not any(name_matches(g.name, args.only) for g in problem.goals):
+            print(f"error: {name}: no goal matches --only {args.only!r}", file=sys.stderr)
+            return EXIT_INPUT
     reports: list[GoalReport] = []
     start = time.perf_counter()
     for name, problem in problems:
         print(name)
         for goal in problem.goals:
-            if args.only and args.only not in goal.name:
+            if args.only and not name_matches(goal.name, args.only):
                 continue
             formula = Not(goal.formula) if goal.kind == "prove" else goal.formula
             try:

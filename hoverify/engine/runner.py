@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import gc
 import math
 import os
@@ -16,6 +15,7 @@ from hoverify import interrupt
 from hoverify.compiler import CompiledModel
 from hoverify.engine.results import ModelReport, Status, VCResult
 from hoverify.engine.vcgen import FROM_LEMMAS, VC, generate
+from hoverify.selection import name_matches
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -54,12 +54,10 @@ Progress = Callable[[VCResult], None]
 
 
 def selected(vcs: list[VC], only: str | None) -> list[VC]:
-    """The VCs whose name contains ``only`` or matches it as a glob pattern (``*`` and ``?``
-    only: brackets are literal, as in ``invariant[0]*``)."""
+    """The VCs whose name matches ``only`` (:func:`hoverify.selection.name_matches`)."""
     if not only:
         return vcs
-    pattern = only.replace("[", "[[]")
-    return [vc for vc in vcs if only in vc.name or fnmatch.fnmatchcase(vc.name, pattern)]
+    return [vc for vc in vcs if name_matches(vc.name, only)]
 
 
 #: the address-space limit of the process that discharges one VC
