@@ -271,6 +271,14 @@ def test_an_output_the_file_system_refuses_is_an_error_after_the_verdicts(
     assert code == 3 and "proved" in out
     assert err.startswith(f"error: cannot write {tmp_path / 'flood_max.json'}: No space left")
 
+    def nameless(root: Path, report: object) -> Path:  # a failed write names no file
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(baseline, "record", nameless)
+    code, out, err = _run(["--no-cache", "--record", str(tmp_path), PROVED], capsys)
+    assert code == 3
+    assert err.startswith("error: cannot write the files asked for: Input/output error")
+
 
 def test_a_cache_that_cannot_be_written_is_said_once(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],

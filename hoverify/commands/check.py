@@ -187,8 +187,9 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
             for path, report in zip(files, reports, strict=True):
                 write_smtlib(Path(args.smtlib), path, report)
     except OSError as e:  # checked before the run; the file system may still say no
-        print(f"error: cannot write {e.filename}: {e.strerror}; the verdicts above stand, but "
-              f"the files asked for are missing or incomplete", file=sys.stderr)
+        print(f"error: cannot write {e.filename or 'the files asked for'}: "
+              f"{e.strerror or e}; the verdicts above stand, but the files asked for are "
+              f"missing or incomplete", file=sys.stderr)
         return EXIT_INPUT
     total = time.perf_counter() - start
     if text:

@@ -136,7 +136,8 @@ def run(args: argparse.Namespace, files: list[str]) -> int:
                 try:
                     _write_smtlib(Path(args.smtlib), name, goal.name, res)
                 except OSError as e:
-                    print(f"error: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
+                    print(f"error: cannot write {e.filename or 'the SMT-LIB scripts'}: "
+                          f"{e.strerror or e}", file=sys.stderr)
                     return EXIT_INPUT
             if args.show_reduction and res.reduction is not None:
                 for line in res.reduction.describe().splitlines():
