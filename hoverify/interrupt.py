@@ -56,8 +56,10 @@ def install() -> Callable[[], None]:
         return lambda: None
 
     def restore() -> None:
+        global _requested
         for s, handler in previous:
             signal.signal(s, handler)
+        _requested = False  # acted on, or moot: it must not stop a later check in this process
 
     return restore
 
@@ -89,8 +91,11 @@ def allow_in_child() -> None:
 
 
 def check() -> None:
-    """Raise ``KeyboardInterrupt`` if an interrupt came (even if its exception was lost)."""
+    """Raise ``KeyboardInterrupt`` if an interrupt came (even if its exception was lost), once:
+    the request is used up."""
+    global _requested
     if _requested:
+        _requested = False
         raise KeyboardInterrupt
 
 

@@ -659,6 +659,34 @@ def test_an_interrupt_reports_what_was_checked_and_what_was_not(tmp_path: Path, 
     assert _processes_running(marker) == []
 
 
+def test_an_interrupt_is_acted_on_once_and_not_again_later() -> None:
+    """An interrupt noted in a polled block is raised at its end, once; after the command (whose
+    handlers are put back) nothing of it is left to stop a later check in the same process (a
+    notebook, a test run): the request used to stay set, and every later ``hoverify.check``
+    raised KeyboardInterrupt as its first wait ended."""
+    import signal
+    import time
+
+    from hoverify import interrupt
+
+    restore = interrupt.install()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with interrupt.polled():
+                os.kill(os.getpid(), signal.SIGINT)  # only noted here
+                time.sleep(0.05)
+        with interrupt.polled():  # used up: nothing raised
+            pass
+        interrupt._interrupt(signal.SIGTERM, None)  # noted outside a polled block: raises,
+    except KeyboardInterrupt:  # and the command stops there
+        pass
+    finally:
+        restore()
+    interrupt.check()  # nothing left over
+    with interrupt.polled():
+        pass
+
+
 def test_an_interrupt_still_writes_the_json_report(tmp_path: Path) -> None:
     """With --json the report so far is written: exit code 2, ``interrupted``, every VC of the
     interrupted model (those without a verdict unknown, "not checked"), the files not started."""
