@@ -244,8 +244,8 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
         return planned[-1].queries
 
     outcome: SolverOutcome | None = None
-    support = _few_regions(reduction, SMALL_SUPPORT_REGIONS)
-    if layers_dominate and support is not None:
+    support = _few_regions(reduction, SMALL_SUPPORT_REGIONS) if layers_dominate else None
+    if support is not None:
         # a model with a small support (an under-approximation: its models are models of the
         # reduction; its unsat says nothing, and the full query follows)
         small = solve(mgr.And(reduction.smt, support, validatable), backend,
@@ -256,7 +256,6 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
         if small.answer is Answer.SAT:
             outcome = small
         else:
-            planned.clear()
             remaining = max(0.01, timeout - (time.perf_counter() - start))
     if outcome is None:
         outcome = solve(reduction.smt, backend, timeout=remaining, want=want, isolate=isolate,
