@@ -211,3 +211,78 @@ def test_concurrent_calls_in_process_return_the_same_environment() -> None:
     for t in threads:
         t.join()
     assert len(seen) == 4 and all(e is seen[0] for e in seen)
+
+
+# Builds 3,000 random pysmt nodes, well- and ill-typed, through the manager of ``env``; prints
+# what each construction gave: its type, or the type error.
+RANDOM_NODES = """
+        import json, random
+        from pysmt.exceptions import PysmtTypeError
+        from pysmt.typing import BOOL, INT, FunctionType
+        mgr = env.formula_manager
+        proc = env.type_manager.Type("Proc", 0)
+        x = mgr.Symbol("x", FunctionType(INT, [proc]))
+        pool = {"bool": [mgr.Symbol("p", BOOL), mgr.TRUE()],
+                "int": [mgr.Symbol("k", INT), mgr.Int(3)],
+                "proc": [mgr.Symbol("a", proc), mgr.Symbol("b", proc)]}
+        anything = lambda: rng.choice(rng.choice(list(pool.values())))
+        rng = random.Random(7)
+        builders = [
+            ("bool", lambda: mgr.And(anything(), rng.choice(pool["bool"]))),
+            ("bool", lambda: mgr.Not(anything())),
+            ("bool", lambda: mgr.Iff(rng.choice(pool["bool"]), anything())),
+            ("int", lambda: mgr.Plus(rng.choice(pool["int"]), anything())),
+            ("int", lambda: mgr.Times(rng.choice(pool["int"]), mgr.Int(rng.randint(-3, 3)))),
+            ("bool", lambda: mgr.LE(anything(), rng.choice(pool["int"]))),
+            ("bool", lambda: mgr.Equals(anything(), anything())),
+            ("int", lambda: mgr.Ite(anything(), rng.choice(pool["int"]), anything())),
+            ("int", lambda: mgr.Function(x, [anything()])),
+        ]
+        seen = []
+        for _ in range(3000):
+            kind, build = rng.choice(builders)
+            try:
+                node = build()
+            except PysmtTypeError as e:
+                seen.append("error building: " + str(e))
+                continue
+            try:  # an ill-typed node built again is pysmt's cached node: get_type raises
+                seen.append(str(env.stc.get_type(node)))
+            except PysmtTypeError as e:
+                seen.append("error typing: " + str(e))
+                continue
+            pool[kind].append(node)
+        print(json.dumps({"seen": seen,
+                          "fast": env.formula_manager._do_type_check.__qualname__}))
+"""
+
+
+def test_fast_type_checks_give_the_types_and_errors_of_pysmts_own() -> None:
+    """The same random constructions in two fresh processes, with and without the fast type
+    check: the same type or the same error for each."""
+    runs = {}
+    for fast in (True, False):
+        runs[fast] = run_python("""
+        from logic import compat
+        """ + ("" if fast else "compat._TYPE_CHECK_SHA256 = {}") + """
+        from logic.compat import pysmt_env
+        env = pysmt_env()
+        """ + RANDOM_NODES)
+    assert "_fast_type_checks" in str(runs[True]["fast"])
+    assert "_fast_type_checks" not in str(runs[False]["fast"])  # the guard left pysmt's own
+    seen = runs[True]["seen"]
+    assert isinstance(seen, list) and seen == runs[False]["seen"]
+    errors = sum(s.startswith("error building") for s in seen)
+    assert 300 < errors < 2700  # both kinds were exercised
+    assert {"Bool", "Int"} <= set(seen)
+
+
+def test_fast_type_check_walks_a_node_whose_children_were_never_typed() -> None:
+    env = pysmt_env()
+    mgr = env.formula_manager
+    from pysmt.typing import INT
+
+    k = mgr.Symbol("k_untyped_child", INT)
+    env.stc.memoization.pop(k)  # as if built before the patch
+    node = mgr.Plus(k, mgr.Int(41))
+    assert env.stc.memoization[node] == INT and env.stc.memoization[k] == INT
