@@ -73,6 +73,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="DIR",
                    help="compare with the baselines in DIR: fail if a proved VC is no longer "
                         "proved, report VCs more than twice as slow")
+    p.add_argument("--hints", metavar="DIR",
+                   help="ask first, for each VC, the query that proved it in the baselines in DIR "
+                        "(written by --record): faster re-checks in CI; verdicts unchanged")
     p.add_argument("--depth", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--encoding", default="auto", choices=("auto", "full", "sparse"),
                    help="Venn region encoding for problem files (default: auto)")
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     # baseline comparison or a report must not pass without one
     wrong = (_out_of_range(args)
              or _options_not_for(args, "problem files (.hol)" if hol else "model files")
-             or _unwritable(args))
+             or _unwritable(args) or _unreadable(args))
     if wrong:
         print(f"error: {wrong}", file=sys.stderr)
         return EXIT_INPUT
@@ -115,7 +118,8 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
 
     kinds = "safety" if args.safety_only else "liveness" if args.liveness_only else "all"
     opts = Options(backend=args.backend, timeout=args.timeout, jobs=args.jobs, only=args.only,
-                   cache=not args.no_cache, kinds=kinds, search=not args.no_search)
+                   cache=not args.no_cache, kinds=kinds, search=not args.no_search,
+                   hints=args.hints)
     out: TextIO = sys.stdout
     text = not args.json
     tty = out.isatty() and text
@@ -241,9 +245,18 @@ def _unwritable(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _unreadable(args: argparse.Namespace) -> str | None:
+    """Why an input folder asked for cannot be read, checked before the run."""
+    if args.hints and not Path(args.hints).is_dir():
+        return (f"--hints {args.hints}: no such folder; expected a folder of baselines written "
+                f"by --record")
+    return None
+
+
 #: the options of ``check`` for one kind of input only: (flag, attribute, kind)
 _ONE_KIND = (("--json", "json", "model files"), ("--junit", "junit", "model files"),
              ("--record", "record", "model files"), ("--baseline", "baseline", "model files"),
+             ("--hints", "hints", "model files"),
              ("--safety-only", "safety_only", "model files"),
              ("--liveness-only", "liveness_only", "model files"),
              ("--no-search", "no_search", "model files"),

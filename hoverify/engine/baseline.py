@@ -1,7 +1,9 @@
 """Proof baselines for CI: ``--record DIR`` writes one file per model, ``--baseline DIR`` compares.
 
 A baseline file ``DIR/<model file stem>.json`` lists each VC: name, content hash, status, backend
-and time. Comparing a run with it reports, one line each,
+and time, and for a proved VC the query that proved it (the reduction's ``attempt`` label and the
+``slice``, if any: the hints of :mod:`hoverify.engine.hints`). Comparing a run with it reports,
+one line each,
 
 * ``REGRESSION``: a VC the baseline has as proved that is not proved now (or no longer exists);
 * ``slower``: a proved VC that took more than twice its baseline time (and at least 0.1 s more,
@@ -15,13 +17,22 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hoverify.engine.results import ModelReport, Status
+from hoverify.engine.results import ModelReport, Status, VCResult
 
 BASELINE_VERSION = 1
 
 
-def _path(root: Path, report: ModelReport) -> Path:
-    return root / f"{Path(report.file).stem}.json"
+def baseline_path(root: Path, model_file: str) -> Path:
+    """The baseline file of the model file ``model_file`` in the folder ``root``."""
+    return root / f"{Path(model_file).stem}.json"
+
+
+def _entry(r: VCResult) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": r.name, "key": r.key, "status": str(r.status),
+                             "backend": r.backend, "seconds": round(r.seconds, 4)}
+    if r.status is Status.PROVED:  # how it was proved (a hint for the next run)
+        entry.update({k: r.stats[k] for k in ("attempt", "slice") if k in r.stats})
+    return entry
 
 
 def record(root: Path, report: ModelReport) -> Path:
@@ -29,16 +40,15 @@ def record(root: Path, report: ModelReport) -> Path:
     doc: dict[str, Any] = {
         "schema": "hoverify-baseline", "version": BASELINE_VERSION, "model": report.model,
         "file": Path(report.file).name,
-        "vcs": [{"name": r.name, "key": r.key, "status": str(r.status), "backend": r.backend,
-                 "seconds": round(r.seconds, 4)} for r in report.results],
+        "vcs": [_entry(r) for r in report.results],
     }
-    path = _path(root, report)
+    path = baseline_path(root, report.file)
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     return path
 
 
 def compare(root: Path, report: ModelReport) -> list[str]:
-    path = _path(root, report)
+    path = baseline_path(root, report.file)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         entries = {e["name"]: e for e in doc["vcs"]}
@@ -69,4 +79,4 @@ def compare(root: Path, report: ModelReport) -> list[str]:
     return lines
 
 
-__all__ = ["BASELINE_VERSION", "compare", "record"]
+__all__ = ["BASELINE_VERSION", "baseline_path", "compare", "record"]

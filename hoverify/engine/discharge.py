@@ -26,6 +26,7 @@ from logic.errors import LogicError
 from logic.result import Answer, CheckResult
 
 if TYPE_CHECKING:
+    from hoverify.engine.hints import Hint
     from logic.decide import Attempt
 
 BACKENDS = ("z3", "cvc5", "yices")
@@ -52,13 +53,50 @@ def _slice_attempts() -> tuple[Attempt, ...]:
     return (Attempt(0, anchored=True),)
 
 
-def _decide(vc: VC, backend: str, timeout: float, isolate: bool) -> CheckResult:
+def _hinted(vc: VC, hint: Hint, backend: str, timeout: float,
+            isolate: bool) -> CheckResult | None:
+    """The unsat answer of the query ``hint`` names (:mod:`hoverify.engine.hints`), or ``None``
+    if it gives none: a slice or an attempt that this VC does not have, any other answer, an
+    error. Only an unsat answer is kept: it proves the VC as it would at its turn."""
+    from logic.decide import MAX_INSTANCES, Attempt, check
+
+    try:
+        attempt = Attempt.from_label(hint.attempt)
+    except ValueError:
+        return None
+    formula, limit = vc.negation, MAX_INSTANCES
+    if hint.slice is not None:
+        if all(sl.label != hint.slice for sl in vc.slices):
+            return None
+        formula, limit = vc.slice_negation(hint.slice), SLICE_INSTANCES
+    try:
+        res = check(formula, backend=backend, timeout=hint.budget(timeout), isolate=isolate,
+                    max_instances=limit, attempts=(attempt,))
+    except LogicError:
+        return None
+    if res.answer is not Answer.UNSAT:
+        return None
+    if hint.slice is not None:
+        res.stats["slice"] = hint.slice
+    res.stats["hinted"] = True
+    return res
+
+
+def _decide(vc: VC, backend: str, timeout: float, isolate: bool,
+            hint: Hint | None = None) -> CheckResult:
     """Its slices first (an unsat answer for one proves the VC; any other is set aside), then
     the VC itself with the time left. ``isolate``: each solver query in a forked child (see
-    :func:`discharge`)."""
+    :func:`discharge`). With a ``hint``, the query it names first (:func:`_hinted`), then all of
+    that with the time left."""
     from logic.decide import check
 
     start = time.perf_counter()
+    if hint is not None:
+        res = _hinted(vc, hint, backend, timeout, isolate)
+        if res is not None:
+            return replace(res, seconds=time.perf_counter() - start)
+        timeout = max(0.05, timeout - (time.perf_counter() - start))
+        start = time.perf_counter()
     set_aside: list[str] = []
     for k, sl in enumerate(vc.slices):
         # the slices' share of the time, what is left of it in equal parts (a slice that fails
@@ -93,7 +131,7 @@ def _decide(vc: VC, backend: str, timeout: float, isolate: bool) -> CheckResult:
 def _stats(res: CheckResult) -> dict[str, Any]:
     st = res.stats
     out: dict[str, Any] = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt",
-                                              "slice") if k in st}
+                                              "slice", "hinted") if k in st}
     return out
 
 
@@ -146,9 +184,10 @@ class _Common(TypedDict):
     stats: dict[str, Any]
 
 
-def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float, isolate: bool) -> VCResult:
+def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float, isolate: bool,
+         hint: Hint | None = None) -> VCResult:
     start = time.perf_counter()
-    res = _decide(vc, backend, timeout, isolate)
+    res = _decide(vc, backend, timeout, isolate, hint)
     base = _Common(name=vc.name, kind=vc.kind, backend=backend, file=vc.file, target=vc.target,
                    target_line=vc.target_line, round_name=vc.round_name,
                    round_line=vc.round.line if vc.round is not None else None,
@@ -176,7 +215,7 @@ def _one(cm: CompiledModel, vc: VC, backend: str, timeout: float, isolate: bool)
 
 
 def discharge(cm: CompiledModel, vc: VC, mode: str = "z3", timeout: float = 30.0, *,
-              isolate: bool = True) -> VCResult:
+              isolate: bool = True, hint: Hint | None = None) -> VCResult:
     """Decide ``vc`` with the backend or mode ``mode`` (see the module docstring).
 
     ``isolate`` (the default) runs each solver query in a forked child that is killed if it
@@ -190,9 +229,14 @@ def discharge(cm: CompiledModel, vc: VC, mode: str = "z3", timeout: float = 30.0
     A proof may rest on the round's lemmas: those of a slice in ``FROM_LEMMAS``, or, for a lemma's
     VC, the lemmas before it among its hypotheses. It stands only if the lemmas it used are proved
     too, which the caller checks (:func:`hoverify.engine.runner.check_compiled` does, with
-    :func:`~hoverify.engine.runner.proof_premises`)."""
+    :func:`~hoverify.engine.runner.proof_premises`).
+
+    ``hint`` (:mod:`hoverify.engine.hints`): the query that proved the VC before, asked first.
+    It is used only if it was recorded with the backend ``mode`` (a reduction that suits z3 may
+    not suit cvc5; ``portfolio`` and ``cross-check`` take none)."""
     if mode in BACKENDS:
-        return _one(cm, vc, mode, timeout, isolate)
+        return _one(cm, vc, mode, timeout, isolate,
+                    hint if hint is not None and hint.backend == mode else None)
     start = time.perf_counter()
     results: list[VCResult] = []
     for backend in BACKENDS:

@@ -103,10 +103,11 @@ class VCResult:
             "round_line": self.round_line, "reason": self.reason, "key": self.key,
             "cached": self.cached,
             "counterexample": self.counterexample.data if self.counterexample else None,
-            # the reduction that decided the VC: its size, and how to build it again (the
-            # attempt, the slice, the VC without lemmas) as --smtlib does
+            # the reduction that decided the VC: its size, how to build it again (the attempt,
+            # the slice, the VC without lemmas) as --smtlib does, and whether a hint named it
             "reduction": {k: self.stats[k] for k in ("set_atoms", "regions", "instances",
-                                                     "attempt", "slice", "without_lemmas")
+                                                     "attempt", "slice", "without_lemmas",
+                                                     "hinted")
                           if k in self.stats},
         }
 

@@ -21,11 +21,15 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.context import ForkProcess
 
+    from hoverify.engine.hints import Hint
+
 
 @dataclass(frozen=True)
 class Options:
     """How to check: ``backend`` (a backend or ``portfolio``/``cross-check``), ``timeout`` per
-    VC in seconds, ``jobs`` VCs in parallel, ``only`` a name pattern, ``cache`` on or off."""
+    VC in seconds, ``jobs`` VCs in parallel, ``only`` a name pattern, ``cache`` on or off,
+    ``hints`` a folder of baselines whose proofs are tried first (:mod:`hoverify.engine.hints`).
+    """
 
     backend: str = "z3"
     timeout: float = 30.0
@@ -34,6 +38,7 @@ class Options:
     cache: bool = True
     kinds: str = "all"  # "all", "safety" or "liveness"
     search: bool = True  # look for a reachable violation when something is not proved
+    hints: str | None = None
 
     def __post_init__(self) -> None:
         from hoverify.engine.discharge import MODES
@@ -48,6 +53,9 @@ class Options:
             raise ValueError(f"jobs must be at least 1, not {self.jobs}")
         if self.kinds not in ("all", "safety", "liveness"):
             raise ValueError(f"unknown kinds {self.kinds!r}; expected all, safety or liveness")
+        if self.hints is not None and not Path(self.hints).is_dir():
+            raise ValueError(f"hints must be a folder of baselines (written by --record), and "
+                             f"{self.hints} is not one")
 
 
 Progress = Callable[[VCResult], None]
@@ -68,7 +76,7 @@ _Message = tuple[Literal["ok"], VCResult] | tuple[Literal["fail"], str]
 
 
 def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: Options,
-           parent: int) -> None:
+           hint: Hint | None, parent: int) -> None:
     """Runs in a forked process: discharge ``vc`` and send the result (or the failure)."""
     import resource
 
@@ -89,7 +97,7 @@ def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: 
         # (portfolio, cross-check), each query keeps its own child: a backend that crashes must
         # not take the others' answers down with it
         conn.send(("ok", discharge(cm, vc, opts.backend, opts.timeout,
-                                   isolate=opts.backend not in BACKENDS)))
+                                   isolate=opts.backend not in BACKENDS, hint=hint)))
     except MemoryError:
         conn.send(("fail", f"the decision procedure ran out of memory "
                            f"({MEMORY_LIMIT >> 30} GiB) on this VC"))
@@ -141,16 +149,28 @@ def hard_deadline(opts: Options) -> float:
     return 2 * budget + HARD_GRACE
 
 
-def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple[int, VCResult]]:
+def start_order(hints: list[Hint | None]) -> list[int]:
+    """The order in which to start VCs with these ``hints`` (by index): in order, except that
+    those with hints start after the others, longest (recorded) first, so that the last to
+    finish are short ones."""
+    def key(i: int) -> tuple[int, float, int]:
+        hint = hints[i]
+        return (0, 0.0, i) if hint is None else (1, -hint.seconds, i)
+
+    return sorted(range(len(hints)), key=key)
+
+
+def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options,
+              hints: list[Hint | None]) -> Iterator[tuple[int, VCResult]]:
     """Discharge each VC in its own forked process, ``opts.jobs`` at a time, each under a memory
     limit and a hard deadline (:func:`hard_deadline`: the procedure enforces the timeout itself,
-    this catches what it cannot, such as a solver that ignores its own limit). Yields results as
-    they complete."""
+    this catches what it cannot, such as a solver that ignores its own limit), with its hint.
+    Yields results as they complete, the VCs started in :func:`start_order`."""
     import multiprocessing
     from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
-    pending = list(range(len(vcs)))[::-1]
+    pending = start_order(hints)[::-1]
     # conn -> (index, process, _, start)
     running: dict[Connection[object, _Message], tuple[int, ForkProcess, None, float]] = {}
     hard = hard_deadline(opts)
@@ -162,7 +182,7 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options) -> Iterator[tuple
                     i = pending.pop()
                     parent, child = ctx.Pipe(duplex=False)
                     proc = ctx.Process(target=_child, daemon=True,
-                                       args=(child, cm, vcs[i], opts, os.getpid()))
+                                       args=(child, cm, vcs[i], opts, hints[i], os.getpid()))
                     with interrupt.deferred():  # started and known, or neither
                         proc.start()
                         running[parent] = (i, proc, None, time.perf_counter())
@@ -219,6 +239,11 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
         on_start([vc.name for vc in vcs])
     cache = ResultCache() if opts.cache else None
     keys = [vc_key(vc, opts.backend) for vc in vcs]
+    hints: dict[str, Hint] = {}
+    if opts.hints is not None:
+        from hoverify.engine.hints import read_hints
+
+        hints = read_hints(Path(opts.hints), file)
     same_file = Path(file).resolve() == Path(cm.file).resolve()  # show the path as given
     results: dict[int, VCResult] = {}
     shown: set[int] = set()
@@ -270,13 +295,13 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
             # LastVoting's safety check
             gc.freeze()
             try:
-                for j, r in _isolated(cm, batch, opts):
+                for j, r in _isolated(cm, batch, opts, [hints.get(vc.name) for vc in batch]):
                     done(indices[j], r)
             finally:
                 gc.unfreeze()
         else:  # no fork (not POSIX): in this process, one at a time
             for i, vc in zip(indices, batch):
-                done(i, discharge(cm, vc, opts.backend, opts.timeout))
+                done(i, discharge(cm, vc, opts.backend, opts.timeout, hint=hints.get(vc.name)))
 
     try:
         discharge_all(todo, [vcs[i] for i in todo])
