@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -76,13 +77,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _show_warning  # "warning: ..." for a person, not a source line
     try:
         code: int = args._run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_UNKNOWN
+    except BrokenPipeError:
+        return _output_closed()
     finally:
         warnings.showwarning = shown
         restore()
     return code
+
+
+def _output_closed() -> int:
+    """The reader of standard output went away (``hoverify check ... | head``): say so, without
+    a traceback, and exit with the input-error code (3), as for any output that cannot be
+    written. The report was not all delivered, so no verdict is claimed by the exit code."""
+    try:  # what is left in the buffer must not fail again at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (a test's captured stream)
+        pass
+    try:
+        print("error: standard output was closed before the report was written in full "
+              "(broken pipe)", file=sys.stderr)
+    except OSError:
+        pass
+    return EXIT_INPUT
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,

@@ -86,3 +86,24 @@ def test_explore_stopped_by_max_states_is_not_ok(capsys):
     rc = _run(explore, [str(MODELS / "otr.py"), "-n", "3", "--rounds", "3", "--max-states", "50"])
     out = capsys.readouterr().out
     assert rc == 2 and out.startswith("no violation found in 50 states") and "unexplored" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "--no-cache", "--json", "tests/engine_models/flood_max.py"],
+    ["simulate", "models/otr.py", "-n", "3", "--rounds", "3"],
+])
+def test_a_closed_output_pipe_is_an_error_without_a_traceback(argv):
+    """``hoverify ... | head``: the reader goes away before the report is written."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "hoverify.cli", *argv], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # nobody reads: the first write fails
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 3
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert "broken pipe" in err
