@@ -9,7 +9,10 @@ solving, replay, the bounded search), the verdicts, the number of VCs and the la
 model (first backend), the warm-cache time: a run that fills a fresh cache directory, then the
 timed run that reads it (``unknown`` is never cached, so a model with unknown VCs stays slow warm).
 Then the time from the start of ``hoverify check models/lastvoting.py`` (a new process) to its
-first VC line on stdout. The LastVoting cold median (z3) is printed last.
+first VC line on stdout. With ``--hints DIR`` (baselines, e.g. ``proofs/``), also per model and
+backend the medians of a cold check of all VCs at once with and without those hints, the two
+runs interleaved (:mod:`hoverify.engine.hints`: what a CI re-check costs). The LastVoting cold
+median (z3) is printed last.
 
 The user's cache is never touched: every run uses ``cache=False`` or a temporary
 ``HOVERIFY_CACHE_DIR``.
@@ -46,6 +49,9 @@ class Row:
     largest: tuple[int, int, int] = (0, 0, 0)
     largest_vc: str = ""
     warm: float | None = None
+    # cold, all VCs in one check: (without hints, with hints), interleaved runs
+    plain_all: list[float] = field(default_factory=list)
+    hinted_all: list[float] = field(default_factory=list)
 
     @property
     def safety(self) -> float:
@@ -110,6 +116,17 @@ def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str, jobs:
     return row
 
 
+def _hinted(row: Row, path: Path, timeout: float, runs: int, jobs: int, hints: Path) -> None:
+    import hoverify
+
+    for _ in range(runs):
+        for hinted, times in ((False, row.plain_all), (True, row.hinted_all)):
+            start = time.perf_counter()
+            hoverify.check(path, backend=row.backend, timeout=timeout, cache=False, jobs=jobs,
+                           hints=hints if hinted else None)
+            times.append(time.perf_counter() - start)
+
+
 def _warm(path: Path, backend: str, timeout: float, jobs: int) -> float:
     import hoverify
 
@@ -163,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="VCs in parallel (default: as hoverify check, one per usable CPU, at "
                          "most 4)")
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-cache runs")
+    ap.add_argument("--hints", type=Path, metavar="DIR",
+                    help="also time cold checks with the proof hints of the baselines in DIR")
     ap.add_argument("--no-first", action="store_true",
                     help="skip the time to the first VC result of hoverify check")
     args = ap.parse_args(argv)
@@ -179,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             row = _cold(path, b, args.timeout, args.runs, args.kinds, args.jobs)
             if not args.no_warm and b == args.backends[0]:
                 row.warm = _warm(path, b, args.timeout, args.jobs)
+            if args.hints is not None:
+                _hinted(row, path, args.timeout, args.runs, args.jobs, args.hints)
             rows.append(row)
             print(f"  {row.model} {b}: cold median {row.median:.3f} s", file=sys.stderr,
                   flush=True)
@@ -200,6 +221,17 @@ def main(argv: list[str] | None = None) -> int:
     for b in args.backends:
         total = sum(r.median for r in rows if r.backend == b)
         print(f"all {len(paths)} models, {b}: {total:.3f} s (sum of cold medians)")
+    if args.hints is not None:
+        print(f"cold, all VCs in one check, with the hints of {args.hints} (medians):")
+        for b in args.backends:
+            plain = hinted = 0.0
+            for r in (r for r in rows if r.backend == b):
+                p, h = statistics.median(r.plain_all), statistics.median(r.hinted_all)
+                plain, hinted = plain + p, hinted + h
+                print(f"  {r.model:<16}{b:<13}{h:8.3f} s with hints, {p:8.3f} s without "
+                      f"({h / p:.2f})")
+            print(f"  all {len(paths)} models, {b}: {hinted:.3f} s with hints, {plain:.3f} s "
+                  f"without ({hinted / plain:.2f})")
 
     lv = ROOT / "models" / "lastvoting.py"
     if not args.no_first and lv.exists():
