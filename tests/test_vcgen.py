@@ -161,9 +161,10 @@ def test_round_lemmas_stand_for_their_round() -> None:
                  "termination step 1 stable Exchange", "termination step 2 progress Exchange"):
         vc = by_name[name]
         assert relation in vc.hypotheses and not goals & set(vc.hypotheses)
-        states, every = vc.slices[:2]  # then, for a chain's VC, the round without invariants
-        assert [sl.label for sl in vc.slices[2:]] == (
-            [WITHOUT_INVARIANTS] if vc.kind.liveness else [])
+        # for a chain's VC, the round without invariants first
+        first = [WITHOUT_INVARIANTS] if vc.kind.liveness else []
+        assert [sl.label for sl in vc.slices[:len(first)]] == first
+        states, every = vc.slices[len(first):]
         assert (states.label, every.label) == (BY_STATE_LEMMAS, BY_LEMMAS)
         assert relation not in every.hypotheses and relation not in states.hypotheses
         assert set(every.hypotheses) == (set(vc.hypotheses) - {relation}) | goals
@@ -199,8 +200,8 @@ def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> N
     assert before.label == LEMMA_BEFORE and relation not in before.hypotheses
     assert steps[1].goal in before.hypotheses and steps[0].goal not in before.hypotheses
     progress = by_name["termination step 1 progress Exchange"]
-    sl = progress.slices[1]
-    assert [s.label for s in progress.slices] == [BY_STATE_LEMMAS, BY_LEMMAS, WITHOUT_INVARIANTS]
+    sl = progress.slices[2]
+    assert [s.label for s in progress.slices] == [WITHOUT_INVARIANTS, BY_STATE_LEMMAS, BY_LEMMAS]
     assert sl.label == BY_LEMMAS and relation not in sl.hypotheses
     assert {x.goal for x in rounds} | {steps[2].goal} <= set(sl.hypotheses)
     assert not {steps[0].goal, steps[1].goal} & set(sl.hypotheses)
@@ -318,8 +319,9 @@ def test_verdicts_may_arrive_in_any_order(monkeypatch: pytest.MonkeyPatch) -> No
     import hoverify.engine.runner as runner
     from hoverify.engine.discharge import discharge as decide
 
-    def backwards(cm, batch, opts):  # type: ignore[no-untyped-def]
-        done = [(j, decide(cm, vc, opts.backend, opts.timeout)) for j, vc in enumerate(batch)]
+    def backwards(cm, batch, opts, hints):  # type: ignore[no-untyped-def]
+        done = [(j, decide(cm, vc, opts.backend, opts.timeout, hint=hint))
+                for j, (vc, hint) in enumerate(zip(batch, hints, strict=True))]
         yield from reversed(done)
 
     monkeypatch.setattr(runner, "_isolated", backwards)
@@ -408,8 +410,8 @@ def test_lemmas_wait_for_the_lemmas_before_them() -> None:
     assert names.index("round_lemmas[Exchange][0]") not in deps
 
 
-def test_a_chain_step_is_tried_without_the_invariants_after_its_lemma_slices() -> None:
-    """Proof chains' VCs over a round get a last slice without the model's invariants (the
+def test_a_chain_step_is_tried_without_the_invariants_before_its_lemma_slices() -> None:
+    """Proof chains' VCs over a round get a first slice without the model's invariants (the
     round, the chain's premises, the good round's predicate): One-Third Rule's termination steps
     hold of the round alone. Safety VCs do not get it (they need the invariants)."""
     _, cm = load_and_compile(MODELS / "otr.py")
@@ -418,13 +420,13 @@ def test_a_chain_step_is_tried_without_the_invariants_after_its_lemma_slices() -
     for vc in vcs:
         labels = [sl.label for sl in vc.slices]
         if vc.kind.liveness and vc.round is not None and not vc.lemma:
-            assert labels[-1] == WITHOUT_INVARIANTS, vc.name
-            bare = vc.slices[-1].hypotheses
+            assert labels[0] == WITHOUT_INVARIANTS, vc.name
+            bare = vc.slices[0].hypotheses
             assert not invariants & set(bare) and set(bare) < set(vc.hypotheses)
             assert invariants <= set(vc.hypotheses)
         else:
             assert WITHOUT_INVARIANTS not in labels, vc.name
     step = next(vc for vc in vcs if vc.name == "termination step 2 progress Exchange")
-    only = replace(step, slices=step.slices[-1:])
+    only = replace(step, slices=step.slices[:1])
     res = discharge(cm, only, "z3", 20)
     assert res.status is Status.PROVED and res.stats["slice"] == WITHOUT_INVARIANTS
