@@ -127,3 +127,11 @@ def test_hints_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["check", "--hints", str(tmp_path), str(ROOT / "paper_examples" /
                                                         "quorums.hol")]) == 3
     assert "--hints is for model files" in capsys.readouterr().err
+
+
+def test_hints_of_another_backend_are_said_to_be_unused(tmp_path: Path) -> None:
+    record(tmp_path, hoverify.check(PROVED, cache=False))  # z3
+    with pytest.warns(RuntimeWarning, match="recorded with z3, and --backend yices uses none"):
+        report = hoverify.check(PROVED, cache=False, backend="yices", hints=tmp_path)
+    assert {r.status for r in report.results} == {Status.PROVED}
+    assert not any("hinted" in r.stats for r in report.results)

@@ -244,6 +244,14 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
         from hoverify.engine.hints import read_hints
 
         hints = read_hints(Path(opts.hints), file)
+        if hints and not any(h.backend == opts.backend for h in hints.values()):
+            import warnings
+
+            recorded = ", ".join(sorted({h.backend for h in hints.values()}))
+            warnings.warn(f"the proof hints for {file} in {opts.hints} were recorded with "
+                          f"{recorded}, and --backend {opts.backend} uses none of them (a "
+                          f"reduction that suits one solver may not suit another); record them "
+                          f"with --backend {opts.backend}", RuntimeWarning, stacklevel=2)
     same_file = Path(file).resolve() == Path(cm.file).resolve()  # show the path as given
     results: dict[int, VCResult] = {}
     shown: set[int] = set()
