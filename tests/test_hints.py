@@ -101,8 +101,10 @@ def test_only_proved_vcs_that_name_their_query_give_hints(tmp_path: Path) -> Non
          "attempt": "depth 0", "slice": "s"},
         {"name": "b", "status": "proved", "backend": "z3", "seconds": 0.1},  # older baseline
         {"name": "c", "status": "refuted", "backend": "z3", "seconds": 0.1, "attempt": "depth 0"},
+        {"name": "d", "status": "proved", "backend": "z3", "seconds": -1, "attempt": "depth 1"},
     ]}), encoding="utf-8")
-    assert read_hints(tmp_path, "models/m.py") == {"a": Hint("z3", "depth 0", "s", 0.2)}
+    assert read_hints(tmp_path, "models/m.py") == {"a": Hint("z3", "depth 0", "s", 0.2),
+                                                   "d": Hint("z3", "depth 1", None, 0.0)}
     assert Hint("z3", "depth 0", None, 0.01).budget(30.0) == HINT_MIN_SECONDS
     assert Hint("z3", "depth 0", None, 100.0).budget(30.0) == 15.0
 

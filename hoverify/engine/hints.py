@@ -19,6 +19,7 @@ are not left with one long VC at the end.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +59,12 @@ def read_hints(root: Path, model_file: str) -> dict[str, Hint]:
         hints = {}
         for e in entries:
             if e.get("status") == "proved" and isinstance(e.get("attempt"), str):
+                seconds = float(e.get("seconds", 0.0))
                 hints[str(e["name"])] = Hint(str(e["backend"]), e["attempt"],
                                              e.get("slice") if isinstance(e.get("slice"), str)
-                                             else None, float(e.get("seconds", 0.0)))
+                                             else None,
+                                             seconds if math.isfinite(seconds) and seconds > 0
+                                             else 0.0)
     except (OSError, ValueError, KeyError, TypeError) as e:
         warnings.warn(f"no proof hints for {model_file}: cannot read {path} ({e}); its VCs are "
                       f"checked without them (record hints with --record {root})",
