@@ -161,11 +161,12 @@ def test_round_lemmas_stand_for_their_round() -> None:
                  "termination step 1 stable Exchange", "termination step 2 progress Exchange"):
         vc = by_name[name]
         assert relation in vc.hypotheses and not goals & set(vc.hypotheses)
-        # for a chain's VC, the round without invariants first
-        first = [WITHOUT_INVARIANTS] if vc.kind.liveness else []
-        assert [sl.label for sl in vc.slices[:len(first)]] == first
-        states, every = vc.slices[len(first):]
-        assert (states.label, every.label) == (BY_STATE_LEMMAS, BY_LEMMAS)
+        # a progress VC: the round without invariants first; a stability VC: second
+        assert [sl.label for sl in vc.slices] == (
+            [WITHOUT_INVARIANTS, BY_STATE_LEMMAS, BY_LEMMAS] if vc.kind is VCKind.PROGRESS
+            else [BY_STATE_LEMMAS, WITHOUT_INVARIANTS, BY_LEMMAS]
+            if vc.kind is VCKind.STABILITY else [BY_STATE_LEMMAS, BY_LEMMAS])
+        states, every = (sl for sl in vc.slices if sl.label != WITHOUT_INVARIANTS)
         assert relation not in every.hypotheses and relation not in states.hypotheses
         assert set(every.hypotheses) == (set(vc.hypotheses) - {relation}) | goals
         assert set(states.hypotheses) == (set(vc.hypotheses) - {relation}) | (goals - heard)
@@ -410,18 +411,20 @@ def test_lemmas_wait_for_the_lemmas_before_them() -> None:
     assert names.index("round_lemmas[Exchange][0]") not in deps
 
 
-def test_a_chain_step_is_tried_without_the_invariants_before_its_lemma_slices() -> None:
-    """Proof chains' VCs over a round get a first slice without the model's invariants (the
-    round, the chain's premises, the good round's predicate): One-Third Rule's termination steps
-    hold of the round alone. Safety VCs do not get it (they need the invariants)."""
+def test_a_chain_step_is_tried_without_the_invariants() -> None:
+    """Proof chains' VCs over a round get a slice without the model's invariants (the round,
+    the chain's premises, the good round's predicate): One-Third Rule's termination steps hold
+    of the round alone. A progress VC tries it first; a stability VC after the lemmas about
+    states. Safety VCs do not get it (they need the invariants)."""
     _, cm = load_and_compile(MODELS / "otr.py")
     vcs = generate(cm)
     invariants = set(cm.invariants)
     for vc in vcs:
         labels = [sl.label for sl in vc.slices]
         if vc.kind.liveness and vc.round is not None and not vc.lemma:
-            assert labels[0] == WITHOUT_INVARIANTS, vc.name
-            bare = vc.slices[0].hypotheses
+            where = 0 if vc.kind is VCKind.PROGRESS else 1
+            assert labels[where] == WITHOUT_INVARIANTS, vc.name
+            bare = vc.slices[where].hypotheses
             assert not invariants & set(bare) and set(bare) < set(vc.hypotheses)
             assert invariants <= set(vc.hypotheses)
         else:
