@@ -95,6 +95,16 @@ def test_a_missing_hints_file_is_said_and_changes_nothing(tmp_path: Path) -> Non
         hoverify.check(PROVED, cache=False, hints=tmp_path / "none")
 
 
+@pytest.mark.parametrize("text", ['{"vcs": ["not an entry"]}', '{"vcs": 3}', '[1, 2]',
+                                  '{"vcs": [{"status": "proved", "attempt": "depth 0"}]}',
+                                  "not json"])
+def test_a_baseline_that_is_not_one_gives_no_hints_and_says_so(tmp_path: Path,
+                                                               text: str) -> None:
+    (tmp_path / "m.json").write_text(text, encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="no proof hints for models/m.py: cannot read"):
+        assert read_hints(tmp_path, "models/m.py") == {}
+
+
 def test_only_proved_vcs_that_name_their_query_give_hints(tmp_path: Path) -> None:
     (tmp_path / "m.json").write_text(json.dumps({"vcs": [
         {"name": "a", "status": "proved", "backend": "z3", "seconds": 0.2,

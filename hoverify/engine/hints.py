@@ -69,7 +69,7 @@ def read_hints(root: Path, model_file: str) -> dict[str, Hint]:
                                              else None,
                                              seconds if math.isfinite(seconds) and seconds > 0
                                              else 0.0)
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:  # not a baseline
         warnings.warn(f"no proof hints for {model_file}: cannot read {path} ({e}); its VCs are "
                       f"checked without them (record hints with --record {root})",
                       RuntimeWarning, stacklevel=2)

@@ -44,9 +44,9 @@ suffices is much faster, and sometimes the only one it can decide:
   VC first, before the slices above (a chain step often holds of the good round alone); a
   stability VC, which is a consecution VC under any round, after the lemmas about states.
 
-Both are sound: the first drops hypotheses; in the second, each lemma is a VC of its own that is
-implied by ``B_j ∧ S_j ∧ F ∧ TR_j`` once it is proved, so the model is proved only when its lemmas
-are (as an invariant's consecution VCs rely on the other invariants).
+All are sound: the first and the third drop hypotheses; in the second, each lemma is a VC of its
+own that is implied by ``B_j ∧ S_j ∧ F ∧ TR_j`` once it is proved, so the model is proved only
+when its lemmas are (as an invariant's consecution VCs rely on the other invariants).
 """
 
 from __future__ import annotations
