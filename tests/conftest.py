@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,18 @@ def model(name: str) -> type:
 @pytest.fixture(scope="session")
 def load() -> object:
     return model
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_result_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test (and every process it starts) caches VC results in a folder of this session's
+    (of this worker's, under ``pytest -n``): the user's cache is never read, so no verdict in a
+    test comes from an earlier run. A test that sets ``HOVERIFY_CACHE_DIR`` itself overrides it."""
+    folder = tmp_path_factory.mktemp("hoverify-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HOVERIFY_CACHE_DIR", str(folder))
+    yield folder
+    patch.undo()
 
 
 def open_sockets() -> int:
