@@ -47,6 +47,13 @@ LARGE_LAYER_REGIONS = 32
 SMALL_SUPPORT_REGIONS = 8
 #: the share of the remaining time the small-support query gets (the full query has the rest)
 SMALL_SUPPORT_SHARE = 0.25
+#: the query before the triggered rounds (see ``logic.reduce.TRIGGERED_ROUNDS``): its unsat
+#: answer proves the formula with fewer instances (LastVoting's invariant 0 over Collect: 2,811
+#: instead of 7,417, unsat in 0.17 s). It is a probe: it gets as long as the reduction took to
+#: build (at least EARLY_SECONDS), at most EARLY_SHARE of the remaining time; the query with
+#: the triggered rounds has the rest
+EARLY_SHARE = 0.5
+EARLY_SECONDS = 0.1
 #: the default bound on the quantifier instances of one reduction
 MAX_INSTANCES = 200_000
 
@@ -210,7 +217,8 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
     reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
                                encoding=encoding, triggers=triggers, deadline=start + timeout,
                                witness_terms=witness_terms, anchored=anchored,
-                               member_triggers=member_triggers, max_instances=max_instances)
+                               member_triggers=member_triggers, max_instances=max_instances,
+                               staged=triggers)
     reduce_seconds = time.perf_counter() - start
     stats = dict(reduction.stats)
     stats["reduce_seconds"] = reduce_seconds
@@ -221,13 +229,31 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
                            reason, reduction, stats)
 
     remaining = max(0.01, timeout - reduce_seconds)
+    if reduction.reducer.pending_rounds:
+        # the reduction before its triggered rounds first (fewer instances, weaker): its unsat
+        # answer proves the formula; any other decides nothing, and the triggered rounds follow
+        early = solve(reduction.smt, backend,
+                      timeout=max(0.01, min(EARLY_SHARE * remaining,
+                                            max(EARLY_SECONDS, reduce_seconds))),
+                      isolate=isolate, logic=reduction.logic)
+        stats["solver_seconds"] = early.seconds
+        if early.answer is Answer.UNSAT:
+            stats["before_triggered_rounds"] = True
+            return result(Answer.UNSAT)
+        resumed = time.perf_counter()
+        extended = reduction.reducer.extend()
+        if extended is not None:
+            reduction = extended
+            stats.update(reduction.stats)
+        stats["reduce_seconds"] = reduce_seconds + time.perf_counter() - resumed
+        remaining = max(0.01, timeout - (time.perf_counter() - start))
     layers_dominate = _layers_dominate(reduction)
     if layers_dominate:
         # Venn layers larger than the rest: first the reduction without them
         relaxed = solve(reduction.relaxation, backend, timeout=remaining, isolate=isolate,
                         logic=reduction.logic)
         stats["relaxation"] = relaxed.answer.name.lower()
-        stats["solver_seconds"] = relaxed.seconds
+        stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + relaxed.seconds
         if relaxed.answer is Answer.UNSAT:
             return result(Answer.UNSAT)
         remaining = max(0.01, timeout - (time.perf_counter() - start))

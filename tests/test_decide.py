@@ -295,6 +295,58 @@ def test_deeper_terms_reach_single_variable_clauses_after_the_final_round() -> N
     assert any(i.generation > 1 for i in red.instances)
 
 
+def _witness_chain() -> tuple[Term, Term]:
+    """The chain of :func:`test_deeper_terms_reach_single_variable_clauses_after_the_final_round`
+    (unsat only with the triggered rounds), and the same with a contradiction of its own at the
+    input's terms (unsat without them)."""
+    from logic import Forall
+
+    y, z, u = (FunctionSymbol(nm, (PROC,), VAL) for nm in ("y", "z", "u"))
+    c, j, k = Var("c", PROC), Var("j", PROC), Var("k", PROC)
+    chain = And(Forall(P, Exists(k, Eq(App(y, P), App(z, k)))),
+                Forall(P, Exists(j, Eq(App(z, P), App(u, j)))),
+                Forall(I, Not(Eq(App(y, c), App(u, I)))))
+    return chain, And(chain, Eq(App(X, c), V), Not(Eq(App(X, c), V)))
+
+
+def test_a_staged_reduction_stops_before_the_triggered_rounds_and_extends_to_the_whole() -> None:
+    """``staged=True`` leaves the triggered rounds to ``extend``: fewer instances first, then
+    exactly the instances of the reduction made at once (the same log, in the same order)."""
+    chain, _ = _witness_chain()
+    whole = reduce_formula(chain, depth=0, triggers=True)
+    staged = reduce_formula(chain, depth=0, triggers=True, staged=True)
+    assert whole.reducer.pending_rounds == 0
+    assert staged.reducer.pending_rounds > 0
+    before = staged.instance_log()
+    assert 0 < len(staged.instances) < len(whole.instances)
+    extended = staged.reducer.extend()
+    assert extended is not None and extended.reducer.pending_rounds == 0
+    assert extended.instance_log() == whole.instance_log()
+    assert whole.instance_log().startswith(before)
+    assert staged.reducer.extend() is None  # nothing left to add
+    # without triggers there are no triggered rounds: nothing is left for later
+    assert reduce_formula(chain, depth=0, staged=True).reducer.pending_rounds == 0
+
+
+def test_check_asks_the_reduction_before_its_triggered_rounds_first() -> None:
+    """An unsat answer before the triggered rounds proves the formula with fewer instances (and
+    says so); any other answer leads to the triggered rounds, whose answer is the verdict."""
+    chain, contradictory = _witness_chain()
+    whole = len(reduce_formula(contradictory, depth=0, triggers=True).instances)
+    early = check(contradictory, depth=0, triggers=True)
+    assert early.answer is Answer.UNSAT
+    assert early.stats["before_triggered_rounds"] is True
+    assert early.stats["instances"] < whole
+    assert early.reduction is not None and len(early.reduction.instances) < whole
+    # the chain needs the triggered rounds: sat before them, proved after
+    late = check(chain, depth=0, triggers=True)
+    assert late.answer is Answer.UNSAT
+    assert "before_triggered_rounds" not in late.stats
+    assert late.stats["instances"] == len(reduce_formula(chain, depth=0, triggers=True).instances)
+    # a satisfiable formula (the chain without its goal) is sat, with a validated model
+    assert check(chain.args[0] & chain.args[1], depth=0, triggers=True).answer is Answer.SAT
+
+
 def test_a_value_every_process_holds_instantiates_value_classes() -> None:
     """``forall i. x(i) = c`` fills the class ``{i | x(i) = c}``: ``c`` is tried for a value that
     is compared inside a comprehension (``|{i | x(i) = v}| > n/2 -> p(v)``), although no set
