@@ -587,6 +587,75 @@ def test_in_a_portfolio_a_backend_that_crashes_leaves_the_others_their_answer(
     assert report.results[0].backend == "portfolio:cvc5"
 
 
+def _discharge_in(monkeypatch: pytest.MonkeyPatch, fate: dict[str, str]) -> None:
+    """The VC processes discharge with a stand-in that records its process in the result's
+    reason (``pid N``) and, for the VCs named in ``fate``, dies (``"die"``), raises
+    (``"raise"``) or sleeps past the hard deadline (``"hang"``)."""
+    import signal
+    import time
+    from dataclasses import replace
+
+    from hoverify.engine import discharge as discharge_module
+    from hoverify.engine import runner
+
+    def stand_in(cm: Any, vc: Any, backend: str, timeout: float, **_: Any) -> Any:
+        what = fate.get(vc.name)
+        if what == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if what == "raise":
+            raise RuntimeError("a stand-in's error")
+        if what == "hang":
+            time.sleep(60)
+        opts = runner.Options(backend=backend, timeout=timeout)
+        return replace(runner._failed(vc, opts, f"pid {os.getpid()}", 0.0), status=Status.PROVED)
+
+    monkeypatch.setattr(discharge_module, "discharge", stand_in)  # seen by the forked workers
+    monkeypatch.setattr(runner, "HARD_GRACE", 1.0)
+
+
+def _pids(report: Any) -> list[str]:
+    return [(r.reason or "") for r in report.results if r.status is Status.PROVED]
+
+
+def test_a_worker_process_takes_one_vc_after_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one job, all five VCs of the model are discharged by one forked process (not one
+    each, and not this one); with two, by two at most."""
+    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.loader import load_and_compile
+
+    _discharge_in(monkeypatch, {})
+    _, cm = load_and_compile(PROVED)
+    for jobs, most in ((1, 1), (2, 2)):
+        report = check_compiled(cm, PROVED, Options(jobs=jobs, cache=False, search=False))
+        pids = _pids(report)
+        assert len(pids) == 5
+        assert 1 <= len(set(pids)) <= most
+        assert f"pid {os.getpid()}" not in pids
+
+
+@pytest.mark.parametrize("fate", ["die", "raise", "hang"])
+def test_a_worker_that_dies_fails_or_hangs_is_replaced(monkeypatch: pytest.MonkeyPatch,
+                                                       fate: str) -> None:
+    """The VC whose process dies, raises or passes its hard deadline is unknown with the
+    reason; the VCs after it are discharged by a fresh process, with their own results."""
+    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.loader import load_and_compile
+
+    _discharge_in(monkeypatch, {"invariant[0] Flood": fate})
+    _, cm = load_and_compile(PROVED)
+    report = check_compiled(cm, PROVED, Options(jobs=1, timeout=0.5, cache=False, search=False))
+    by_name = {r.name: r for r in report.results}
+    failed = by_name.pop("invariant[0] Flood")
+    assert failed.status is Status.UNKNOWN
+    expected = {"die": "died", "raise": "internal error while checking this VC: RuntimeError",
+                "hang": "timed out: no answer after 2 s"}[fate]
+    assert expected in (failed.reason or "")
+    assert all(r.status is Status.PROVED for r in by_name.values())
+    before = {by_name[n].reason for n in ("invariant[0] initiation", "invariant[1] initiation")}
+    after = {by_name[n].reason for n in ("invariant[1] Flood", "validity")}
+    assert len(before) == len(after) == 1 and before != after
+
+
 def test_the_hard_deadline_covers_every_backend_of_a_cross_check() -> None:
     from hoverify.engine.runner import HARD_GRACE, Options, hard_deadline
 
