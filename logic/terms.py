@@ -227,16 +227,37 @@ class Term:
 
 TermLike = Term | int | bool
 
-_TABLE: weakref.WeakValueDictionary[_Key, Term] = weakref.WeakValueDictionary()
+#: the hash-consing table: each structure's node, held weakly. Plain weak references (C calls)
+#: rather than a ``WeakValueDictionary``, whose Python-level ``get`` and keyed references cost
+#: more than the rest of making a node; the entries of nodes that have died are swept out when
+#: the table has doubled since the last sweep (an entry is taken over by a new node with its
+#: structure at once: two live nodes never have the same structure)
+_TABLE: dict[_Key, weakref.ReferenceType[Term]] = {}
+_SWEEP_MIN = 1 << 16
+_sweep_at = _SWEEP_MIN
 
 
 def _make(op: Op, args: tuple[Term, ...], payload: Any, sort: Sort) -> Term:
     key = (op, args, payload, sort)
-    t = _TABLE.get(key)
-    if t is None:
-        t = Term(op, args, payload, sort)
-        _TABLE[key] = t
+    ref = _TABLE.get(key)
+    if ref is not None:
+        t = ref()
+        if t is not None:
+            return t
+    t = Term(op, args, payload, sort)
+    _TABLE[key] = weakref.ref(t)
+    if len(_TABLE) > _sweep_at:
+        _sweep()
     return t
+
+
+def _sweep() -> None:
+    """Drop the entries of dead nodes (their keys hold their children: those die in turn, and
+    go at a later sweep)."""
+    global _sweep_at
+    for key in [k for k, ref in _TABLE.items() if ref() is None]:
+        del _TABLE[key]
+    _sweep_at = max(_SWEEP_MIN, 2 * len(_TABLE))
 
 
 def _coerce(x: TermLike) -> Term:

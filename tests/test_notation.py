@@ -181,23 +181,43 @@ def test_structure_of_parsed_terms() -> None:
 
 
 def test_terms_are_shared_while_alive_and_forgotten_after() -> None:
-    """Hash-consing: building a term twice gives the same node; once no one holds it, its entry
-    leaves the table (a long notebook session does not keep every term it ever built)."""
+    """Hash-consing: building a term twice gives the same node; once no one holds it, it dies
+    (the table holds it weakly), its entry leaves the table at the next sweep, and so do its
+    children's (a long notebook session does not keep every term it ever built); a sweep comes
+    when the table has doubled. A node made again after its death is shared again."""
     import gc
     import weakref
 
+    from logic import terms
     from logic.terms import _TABLE, Add, IntConst
 
     t = Add(IntConst(918273), IntConst(645546))
     assert t is Add(IntConst(918273), IntConst(645546))
     key = (t.op, t.args, t.payload, t.sort)
-    assert key in _TABLE
+    child = (t.args[0].op, (), t.args[0].payload, t.args[0].sort)
+    assert key in _TABLE and child in _TABLE
     alive = weakref.ref(t)
     del t
     gc.collect()
-    assert alive() is None and key not in _TABLE
-    again = Add(IntConst(918273), IntConst(645546))  # made anew, and in the table again
+    assert alive() is None
+    again = Add(IntConst(918273), IntConst(645546))  # made anew, in place of the dead one
     assert key in _TABLE and again is Add(IntConst(918273), IntConst(645546))
+    del again
+    gc.collect()
+    terms._sweep()  # the node's entry goes; its key held the children, which die now
+    assert key not in _TABLE
+    del key  # (this one holds them too)
+    gc.collect()
+    terms._sweep()
+    assert child not in _TABLE
+    # the table sweeps itself once it has doubled
+    made = [IntConst(10**9 + k) for k in range(3)]
+    del made
+    gc.collect()
+    before = len(_TABLE)
+    for k in range(terms._sweep_at - before + 1):
+        IntConst(10**10 + k)  # each dies at once
+    assert len(_TABLE) < before + 10
 
 
 def test_terms_of_any_sort_and_bound_names() -> None:
