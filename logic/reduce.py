@@ -212,6 +212,7 @@ class Reducer:
         # how many triggered rounds are still to run (run(staged=True) leaves them to extend)
         self.pending_rounds = 0
         self._types: dict[Sort, Any] = {}
+        self._signatures: dict[tuple[FunctionSymbol, bool], tuple[str, Any]] = {}
         self._symbols: dict[tuple[str, Any], tuple[FNode, bool]] = {}
         self._fresh = itertools.count()
         self._tr_memo: dict[Term, FNode] = {}
@@ -843,12 +844,28 @@ class Reducer:
         return self.symbol(f"@{base}!{next(self._fresh)}:Int", self._type(INT))
 
     def function(self, f: FunctionSymbol) -> FNode:
-        from pysmt.typing import FunctionType
+        return self.symbol(*self._signature(f, False))
 
-        if not f.domain:
-            return self.symbol(f.display_name, self._type(f.codomain))
-        ftype = FunctionType(self._type(f.codomain), [self._type(s) for s in f.domain])
-        return self.symbol(f.display_name, ftype)
+    def _signature(self, f: FunctionSymbol, member: bool) -> tuple[str, Any]:
+        """The name and pysmt type of ``f``'s symbol, or (``member``) of the membership
+        predicate of its values (a set-valued ``f``): made once per symbol (pysmt builds a
+        function type anew on each request)."""
+        key = (f, member)
+        hit = self._signatures.get(key)
+        if hit is None:
+            from pysmt.typing import BOOL as PBOOL
+            from pysmt.typing import FunctionType
+
+            domain = [self._type(s) for s in f.domain]
+            if member:
+                hit = (f"{f.display_name}\u220b", FunctionType(PBOOL, [*domain,
+                                                                        self._type(PROC)]))
+            elif domain:
+                hit = (f.display_name, FunctionType(self._type(f.codomain), domain))
+            else:
+                hit = (f.display_name, self._type(f.codomain))
+            self._signatures[key] = hit
+        return hit
 
     def membership(self, atom: Term, t: FNode) -> FNode:
         """The pysmt formula ``t in atom`` for a set atom and a translated process term."""
@@ -857,9 +874,7 @@ class Reducer:
 
         m = self.mgr
         if atom.op is Op.APP:
-            f: FunctionSymbol = atom.payload
-            ftype = FunctionType(PBOOL, [*(self._type(s) for s in f.domain), self._type(PROC)])
-            fn = self.symbol(f"{f.display_name}\u220b", ftype)
+            fn = self.symbol(*self._signature(atom.payload, True))
             return m.Function(fn, [*(self.translate(a) for a in atom.args), t])
         if atom.op is Op.VAR:
             fn = self.symbol(f"{atom.payload}\u220b", FunctionType(PBOOL, [self._type(PROC)]))
