@@ -249,7 +249,8 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     :data:`PREFER_MIN_SECONDS`), never more than what is left.
     """
     start = time.perf_counter()
-    raw = _query_once(env, formula, backend, timeout, want, declared)
+    shared = _Shared()
+    raw = _query_once(env, formula, backend, timeout, want, declared, shared)
     if prefer is None or raw[0] is not Answer.SAT:
         return raw
     spent = time.perf_counter() - start
@@ -257,7 +258,7 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     if budget <= 0.01:
         return raw
     better = _query_once(env, env.formula_manager.And(formula, prefer), backend, budget, want,
-                         declared)
+                         declared, shared)
     return better if better[0] is Answer.SAT else raw
 
 
@@ -266,8 +267,16 @@ PREFER_SHARE = 2.0
 PREFER_MIN_SECONDS = 1.0
 
 
+@dataclass
+class _Shared:
+    """What the solvers of one query share: z3's translation of pysmt terms (one z3 context)."""
+
+    z3_converter: Any = None
+
+
 def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
-                want: Want, declared: str | None = None) -> _Raw:
+                want: Want, declared: str | None = None,
+                shared: _Shared | None = None) -> _Raw:
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
 
     try:
@@ -284,9 +293,17 @@ def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return Answer.UNKNOWN, None, f"{backend} failed: {type(exc).__name__}: {exc}"
     if backend == "z3":
-        # pysmt's converter is slower than the search on large reductions (see logic.z3convert),
-        # and each solver would otherwise translate every term again
-        solver.converter = _z3_converter(env, solver.z3.ctx)
+        # pysmt's converter is slower than the search on large reductions (see logic.z3convert);
+        # one per query: the terms translated for its first solver serve the second (same z3
+        # context)
+        from logic.z3convert import FastZ3Converter
+
+        if shared is None:
+            solver.converter = FastZ3Converter(env, solver.z3.ctx)
+        else:
+            if shared.z3_converter is None:
+                shared.z3_converter = FastZ3Converter(env, solver.z3.ctx)
+            solver.converter = shared.z3_converter
     try:
         solver.add_assertion(formula)
         answer, reason = _CHECKS[backend](solver, timeout)
@@ -304,30 +321,6 @@ def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
         return Answer.UNKNOWN, None, f"{backend} failed: {type(exc).__name__}: {exc}"
     finally:
         _dispose(solver, backend)
-
-
-#: the translations of pysmt terms into z3's (see :func:`_z3_converter`), per thread
-_z3_translations = threading.local()
-#: a kept translation with more terms than this is dropped (and its z3 terms released)
-MAX_KEPT_Z3_TERMS = 2_000_000
-
-
-def _z3_converter(env: Environment, ctx: Any) -> Any:
-    """The translation of ``env``'s terms into the z3 context ``ctx``, kept for this thread's
-    later queries. Every z3 solver pysmt makes is in z3's main context, and a term is translated
-    once per process rather than once per query: the query with a model-search hint repeats the
-    first one's formula, a reduction's extension repeats the reduction before it, the slices
-    and attempts of a VC share most of their terms (LastVoting's VCs in one process: 0.74 s
-    of translation instead of 1.8). pysmt's terms are never freed by its formula manager, so
-    a kept translation never outlives its term; it is dropped past
-    :data:`MAX_KEPT_Z3_TERMS` terms."""
-    from logic.z3convert import FastZ3Converter
-
-    kept = getattr(_z3_translations, "converter", None)
-    if (kept is None or kept.ctx is not ctx or kept.env is not env
-            or len(kept.memoization) > MAX_KEPT_Z3_TERMS):
-        kept = _z3_translations.converter = FastZ3Converter(env, ctx)
-    return kept
 
 
 def _logic_of(env: Environment, formula: FNode, want: tuple[FNode, ...], backend: str) -> Any:

@@ -132,33 +132,6 @@ def test_declared_logic_and_a_hint_give_the_same_answers(backend: str, name: str
         solve(query.formula, backend, logic="QF_NRA")
 
 
-def test_z3_translates_a_term_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The translation of pysmt's terms into z3's is kept from one query to the next (in the
-    calling process): a formula asked again adds no term to it, a new formula only its new
-    terms; the answers are those of fresh translations. Past its bound it starts afresh."""
-    import threading
-
-    import logic.backends as backends
-
-    monkeypatch.setattr(backends, "_z3_translations", threading.local())  # none kept yet
-    sat, unsat = QUERIES["lia-sat"], QUERIES["uf-unsat"]
-    assert solve(sat.formula, "z3", isolate=False).answer is Answer.SAT
-    kept = backends._z3_translations.converter
-    assert unsat.formula not in kept.memoization
-    size = len(kept.memoization)
-    assert sat.formula in kept.memoization
-    assert solve(sat.formula, "z3", isolate=False).answer is Answer.SAT
-    assert backends._z3_translations.converter is kept and len(kept.memoization) == size
-    assert solve(unsat.formula, "z3", isolate=False).answer is Answer.UNSAT
-    assert backends._z3_translations.converter is kept and len(kept.memoization) > size
-    both = MGR.And(sat.formula, unsat.formula)
-    assert solve(both, "z3", isolate=False).answer is Answer.UNSAT
-    monkeypatch.setattr(backends, "MAX_KEPT_Z3_TERMS", 1)
-    assert solve(sat.formula, "z3", isolate=False).answer is Answer.SAT
-    fresh = backends._z3_translations.converter
-    assert fresh is not kept and unsat.formula not in fresh.memoization
-
-
 @pytest.mark.parametrize("name", ["lia-sat", "uf-unsat", "lia-unsat-parity"])
 def test_a_hint_costs_a_second_query_only_when_the_formula_is_sat(
         name: str, monkeypatch: pytest.MonkeyPatch) -> None:
