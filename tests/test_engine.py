@@ -590,8 +590,7 @@ def test_in_a_portfolio_a_backend_that_crashes_leaves_the_others_their_answer(
 def _discharge_in(monkeypatch: pytest.MonkeyPatch, fate: dict[str, str]) -> None:
     """The VC processes discharge with a stand-in that records its process in the result's
     reason (``pid N``) and, for the VCs named in ``fate``, dies (``"die"``), raises
-    (``"raise"``), runs out of memory in a process that has answered another VC before
-    (``"raise after others"``) or sleeps past the hard deadline (``"hang"``)."""
+    (``"raise"``) or sleeps past the hard deadline (``"hang"``)."""
     import signal
     import time
     from dataclasses import replace
@@ -599,13 +598,8 @@ def _discharge_in(monkeypatch: pytest.MonkeyPatch, fate: dict[str, str]) -> None
     from hoverify.engine import discharge as discharge_module
     from hoverify.engine import runner
 
-    answered = [0]  # in each worker (a forked copy)
-
     def stand_in(cm: Any, vc: Any, backend: str, timeout: float, **_: Any) -> Any:
         what = fate.get(vc.name)
-        if what == "raise after others" and answered[0]:
-            raise MemoryError
-        answered[0] += 1
         if what == "die":
             os.kill(os.getpid(), signal.SIGKILL)
         if what == "raise":
@@ -660,21 +654,6 @@ def test_a_worker_that_dies_fails_or_hangs_is_replaced(monkeypatch: pytest.Monke
     before = {by_name[n].reason for n in ("invariant[0] initiation", "invariant[1] initiation")}
     after = {by_name[n].reason for n in ("invariant[1] Flood", "validity")}
     assert len(before) == len(after) == 1 and before != after
-
-
-def test_a_vc_that_fails_after_others_in_its_worker_is_checked_again_by_a_fresh_one(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Out of memory in a worker that has answered other VCs: the VC is checked once more, by a
-    fresh worker, whose answer stands (and the VCs after it have their own)."""
-    from hoverify.engine.runner import Options, check_compiled
-    from hoverify.loader import load_and_compile
-
-    _discharge_in(monkeypatch, {"invariant[0] Flood": "raise after others"})
-    _, cm = load_and_compile(PROVED)
-    report = check_compiled(cm, PROVED, Options(jobs=1, cache=False, search=False))
-    assert [r.status for r in report.results] == [Status.PROVED] * 5
-    by_name = {r.name: r.reason for r in report.results}
-    assert by_name["invariant[0] Flood"] != by_name["invariant[0] initiation"]
 
 
 def test_the_hard_deadline_covers_every_backend_of_a_cross_check() -> None:

@@ -185,7 +185,6 @@ class _Worker:
     conn: Connection[int | None, _Message]
     index: int | None = None
     start: float = 0.0
-    taken: int = 0  # the VCs it has answered
 
     def stop(self, kill: bool) -> None:
         if kill:
@@ -207,10 +206,7 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options,
     hint. A worker takes one VC after another: what the decision procedure has built for one
     (terms, solver contexts) is there for the next (LastVoting: a quarter less time than a
     process per VC). A worker that dies, fails or passes a deadline is replaced by a fresh one.
-    A VC whose worker died or failed after answering others is checked once more, by a fresh
-    worker: its failure is reported only if it fails there too (what the VCs before left behind,
-    such as memory under the limit, is not its failure). Yields results as they complete, the
-    VCs started in :func:`start_order`."""
+    Yields results as they complete, the VCs started in :func:`start_order`."""
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -218,7 +214,6 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options,
     pending = start_order(hints)[::-1]
     workers: list[_Worker] = []
     hard = hard_deadline(opts)
-    again: set[int] = set()  # the VCs checked once more, by a fresh worker
 
     def spawn() -> _Worker:
         parent, child = ctx.Pipe(duplex=True)
@@ -271,16 +266,10 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options,
                                        f"(exit code {w.proc.exitcode}); out of memory?")
                     seconds = time.perf_counter() - w.start
                     w.index = None
-                    if msg[0] == "ok":
-                        w.taken += 1
-                        yield done, msg[1]
-                        continue
-                    retire(w, kill=True)  # it ends after a failure, or has ended
-                    if w.taken and done not in again:
-                        again.add(done)
-                        pending.append(done)  # next, in a fresh worker
-                        continue
-                    yield done, _failed(vcs[done], opts, msg[1], seconds)
+                    if msg[0] != "ok":
+                        retire(w, kill=True)  # it ends after a failure, or has ended
+                    yield done, (msg[1] if msg[0] == "ok"
+                                 else _failed(vcs[done], opts, msg[1], seconds))
                 now = time.perf_counter()
                 for w in list(workers):
                     late = w.index
