@@ -68,19 +68,16 @@ def selected(vcs: list[VC], only: str | None) -> list[VC]:
     return [vc for vc in vcs if name_matches(vc.name, only)]
 
 
-#: the address-space limit of a process that discharges VCs
+#: the address-space limit of the process that discharges one VC
 MEMORY_LIMIT = 8 << 30
 
-#: what a worker sends back for one VC: its result, or why there is none
+#: what the process checking one VC sends back: its result, or why there is none
 _Message = tuple[Literal["ok"], VCResult] | tuple[Literal["fail"], str]
 
 
-def _worker(conn: Connection[_Message, int | None], cm: CompiledModel, vcs: list[VC],
-            opts: Options, hints: list[Hint | None], parent: int) -> None:
-    """Runs in a forked process: discharge the VCs whose indices arrive on ``conn``, one at a
-    time, and send each one's result (or its failure), until ``None`` or the end of the pipe.
-    After a failure (out of memory, an internal error) the process ends: its state is not
-    trusted with another VC."""
+def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: Options,
+           hint: Hint | None, parent: int) -> None:
+    """Runs in a forked process: discharge ``vc`` and send the result (or the failure)."""
     import resource
 
     _die_with_parent(parent)
@@ -95,32 +92,19 @@ def _worker(conn: Connection[_Message, int | None], cm: CompiledModel, vcs: list
     except (ValueError, OSError):
         pass
     try:
-        while (i := _next_index(conn)) is not None:
-            try:
-                # with one backend this process is the isolation (memory limit above, hard
-                # deadline in _isolated): the solver queries run in it rather than in a child
-                # each. With several (portfolio, cross-check), each query keeps its own child:
-                # a backend that crashes must not take the others' answers down with it
-                conn.send(("ok", discharge(cm, vcs[i], opts.backend, opts.timeout,
-                                           isolate=opts.backend not in BACKENDS,
-                                           hint=hints[i])))
-            except MemoryError:
-                conn.send(("fail", f"the decision procedure ran out of memory "
-                                   f"({MEMORY_LIMIT >> 30} GiB) on this VC"))
-                return
-            except BaseException as e:  # noqa: BLE001 - reported as unknown, never as a verdict
-                conn.send(("fail", f"internal error while checking this VC: "
-                                   f"{type(e).__name__}: {e}"))
-                return
+        # with one backend this process is the isolation (memory limit above, hard deadline in
+        # _isolated): the solver queries run in it rather than in a child each. With several
+        # (portfolio, cross-check), each query keeps its own child: a backend that crashes must
+        # not take the others' answers down with it
+        conn.send(("ok", discharge(cm, vc, opts.backend, opts.timeout,
+                                   isolate=opts.backend not in BACKENDS, hint=hint)))
+    except MemoryError:
+        conn.send(("fail", f"the decision procedure ran out of memory "
+                           f"({MEMORY_LIMIT >> 30} GiB) on this VC"))
+    except BaseException as e:  # noqa: BLE001 - reported as unknown, never as a verdict
+        conn.send(("fail", f"internal error while checking this VC: {type(e).__name__}: {e}"))
     finally:
         conn.close()
-
-
-def _next_index(conn: Connection[_Message, int | None]) -> int | None:
-    try:
-        return conn.recv()
-    except (EOFError, OSError):
-        return None
 
 
 def _die_with_parent(parent: int) -> None:
@@ -176,111 +160,65 @@ def start_order(hints: list[Hint | None]) -> list[int]:
     return sorted(range(len(hints)), key=key)
 
 
-@dataclass
-class _Worker:
-    """A forked process that discharges VCs one at a time (:func:`_worker`), and the VC it is
-    on (``index``, started at ``start``; ``None`` when idle)."""
-
-    proc: ForkProcess
-    conn: Connection[int | None, _Message]
-    index: int | None = None
-    start: float = 0.0
-
-    def stop(self, kill: bool) -> None:
-        if kill:
-            self.proc.kill()
-        else:
-            try:
-                self.conn.send(None)
-            except OSError:
-                self.proc.kill()
-        self.proc.join()
-        self.conn.close()
-
-
 def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options,
               hints: list[Hint | None]) -> Iterator[tuple[int, VCResult]]:
-    """Discharge the VCs in ``opts.jobs`` forked worker processes, each under a memory limit,
-    each VC under a hard deadline (:func:`hard_deadline`: the procedure enforces the timeout
-    itself, this catches what it cannot, such as a solver that ignores its own limit), with its
-    hint. A worker takes one VC after another: what the decision procedure has built for one
-    (terms, solver contexts) is there for the next (LastVoting: a quarter less time than a
-    process per VC). A worker that dies, fails or passes a deadline is replaced by a fresh one.
+    """Discharge each VC in its own forked process, ``opts.jobs`` at a time, each under a memory
+    limit and a hard deadline (:func:`hard_deadline`: the procedure enforces the timeout itself,
+    this catches what it cannot, such as a solver that ignores its own limit), with its hint.
     Yields results as they complete, the VCs started in :func:`start_order`."""
     import multiprocessing
-    from multiprocessing.connection import wait
+    from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
     pending = start_order(hints)[::-1]
-    workers: list[_Worker] = []
+    # conn -> (index, process, _, start)
+    running: dict[Connection[object, _Message], tuple[int, ForkProcess, None, float]] = {}
     hard = hard_deadline(opts)
-
-    def spawn() -> _Worker:
-        parent, child = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_worker, daemon=True,
-                           args=(child, cm, vcs, opts, hints, os.getpid()))
-        with interrupt.deferred():  # started and known, or neither
-            proc.start()
-            worker = _Worker(proc, parent)
-            workers.append(worker)
-        child.close()
-        return worker
-
-    def retire(w: _Worker, kill: bool) -> None:
-        workers.remove(w)
-        w.stop(kill)
-
     # an interrupt is raised by interrupt.check() below, not wherever it lands (see there)
     with interrupt.polled():
         try:
-            while pending or any(w.index is not None for w in workers):
-                while pending and len(workers) < opts.jobs:
-                    spawn()
-                for w in workers:
-                    if w.index is None and pending:
-                        w.index, w.start = pending.pop(), time.perf_counter()
-                        try:
-                            w.conn.send(w.index)
-                        except OSError:  # it died idle: the VC is taken when it is found dead
-                            pass
-                busy = [w for w in workers if w.index is not None]
-                if not busy:
-                    continue
+            while pending or running:
+                while pending and len(running) < opts.jobs:
+                    i = pending.pop()
+                    parent, child = ctx.Pipe(duplex=False)
+                    proc = ctx.Process(target=_child, daemon=True,
+                                       args=(child, cm, vcs[i], opts, hints[i], os.getpid()))
+                    with interrupt.deferred():  # started and known, or neither
+                        proc.start()
+                        running[parent] = (i, proc, None, time.perf_counter())
+                    child.close()
                 now = time.perf_counter()
-                next_deadline = min(w.start + hard for w in busy)
+                next_deadline = min(st + hard for _, _, _, st in running.values())
                 # short waits: an interrupt (only noted in this block) is acted on within 0.25 s
-                ready = wait([w.conn for w in busy],
-                             timeout=min(0.25, max(0.0, next_deadline - now)))
+                ready = wait(list(running), timeout=min(0.25, max(0.0, next_deadline - now)))
                 interrupt.check()
-                for w in busy:
-                    if w.conn not in ready:
-                        continue
-                    done = w.index
-                    assert done is not None
+                for conn in ready:
+                    assert isinstance(conn, Connection)  # wait returns some of the pipes given
+                    i, proc, _, st = running.pop(conn)
                     msg: _Message
                     try:
-                        msg = w.conn.recv()
+                        msg = conn.recv()
                     except (EOFError, OSError):
-                        w.proc.join()
                         msg = "fail", (f"the process checking this VC died "
-                                       f"(exit code {w.proc.exitcode}); out of memory?")
-                    seconds = time.perf_counter() - w.start
-                    w.index = None
-                    if msg[0] != "ok":
-                        retire(w, kill=True)  # it ends after a failure, or has ended
-                    yield done, (msg[1] if msg[0] == "ok"
-                                 else _failed(vcs[done], opts, msg[1], seconds))
+                                       f"(exit code {proc.exitcode}); out of memory?")
+                    conn.close()
+                    proc.join()
+                    seconds = time.perf_counter() - st
+                    yield i, msg[1] if msg[0] == "ok" else _failed(vcs[i], opts, msg[1], seconds)
                 now = time.perf_counter()
-                for w in list(workers):
-                    late = w.index
-                    if late is not None and now - w.start > hard:
-                        retire(w, kill=True)
-                        yield late, _failed(vcs[late], opts,
-                                            f"timed out: no answer after {hard:.0f} s",
-                                            now - w.start)
+                for conn, (i, proc, _, st) in list(running.items()):
+                    if now - st > hard:
+                        proc.kill()
+                        proc.join()
+                        conn.close()
+                        del running[conn]
+                        yield i, _failed(vcs[i], opts,
+                                         f"timed out: no answer after {hard:.0f} s", now - st)
         finally:
-            for w in list(workers):
-                retire(w, kill=w.index is not None)
+            for conn, (_, proc, _, _) in running.items():
+                proc.kill()
+                proc.join()
+                conn.close()
 
 
 def check_compiled(cm: CompiledModel, file: str, opts: Options,
