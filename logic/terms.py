@@ -255,8 +255,10 @@ def _sweep() -> None:
     """Drop the entries of dead nodes (their keys hold their children: those die in turn, and
     go at a later sweep)."""
     global _sweep_at
-    for key in [k for k, ref in _TABLE.items() if ref() is None]:
-        del _TABLE[key]
+    for key, ref in list(_TABLE.items()):
+        # (an entry taken over by a new node since the copy is not this dead one)
+        if ref() is None and _TABLE.get(key) is ref:
+            del _TABLE[key]
     _sweep_at = max(_SWEEP_MIN, 2 * len(_TABLE))
 
 
