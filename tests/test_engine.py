@@ -360,6 +360,43 @@ def test_smtlib_files_are_accepted_by_z3(tmp_path: Path,
                 assert answer == z3.sat, path.name
 
 
+def test_the_smtlib_file_of_a_vc_proved_before_the_triggered_rounds_is_that_reduction(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """LastVoting's invariant 0 over Collect is proved by its reduction before the triggered
+    rounds (logic.decide): the JSON says so, and its script is that reduction (2,811 instances,
+    not the 7,417 of the whole one), unsat."""
+    z3 = pytest.importorskip("z3")
+    from hoverify.engine.vcgen import generate
+    from hoverify.loader import load_and_compile
+    from logic.decide import Attempt
+    from logic.reduce import reduce_formula
+
+    out_dir = tmp_path / "smt"
+    name = "invariant[0] Collect"
+    code, doc = _json(["--no-cache", "--no-search", "--only", name, "--smtlib", str(out_dir),
+                       "models/lastvoting.py"], capsys)
+    assert code == 0
+    (vc_doc,) = _vcs(doc)
+    reduction = vc_doc["reduction"]
+    assert reduction["before_triggered_rounds"] is True and "slice" not in reduction
+    _, cm = load_and_compile("models/lastvoting.py")
+    (vc,) = [v for v in generate(cm) if v.name == name]
+    at = Attempt.from_label(reduction["attempt"])
+
+    def rebuilt(staged: bool) -> Any:
+        return reduce_formula(vc.negation, depth=at.depth, triggers=at.triggers,
+                              witness_terms=at.witness_terms, anchored=at.anchored,
+                              member_triggers=at.member_triggers, staged=staged)
+
+    early, whole = rebuilt(True), rebuilt(False)
+    assert reduction["instances"] == len(early.instances) < len(whole.instances)
+    text = (out_dir / "lastvoting" / "invariant_0_Collect.smt2").read_text(encoding="utf-8")
+    assert text == early.smtlib() != whole.smtlib()
+    solver = z3.Solver()
+    solver.add(z3.parse_smt2_string(text))
+    assert solver.check() == z3.unsat
+
+
 # ---- baselines ----------------------------------------------------------------------------------
 def test_record_then_baseline_round_trip(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:

@@ -131,7 +131,8 @@ def _decide(vc: VC, backend: str, timeout: float, isolate: bool,
 def _stats(res: CheckResult) -> dict[str, Any]:
     st = res.stats
     out: dict[str, Any] = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt",
-                                              "slice", "hinted") if k in st}
+                                              "slice", "hinted", "before_triggered_rounds")
+                           if k in st}
     return out
 
 

@@ -123,8 +123,9 @@ def smtlib_file_name(vc_name: str) -> str:
 def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path]:
     """Write the reduction of each VC as a standalone SMT-LIB script under
     ``root/<model file stem>/``: the reduction that decided it (its attempt, of the slice that
-    proved it, of its form without lemmas if it was checked again so), else the reduction at
-    depth 1 with triggers. A proved VC's script is unsat, a refuted one's sat."""
+    proved it, of its form without lemmas if it was checked again so, before the triggered
+    rounds if it was proved there), else the reduction at depth 1 with triggers. A proved VC's
+    script is unsat, a refuted one's sat."""
     from hoverify.engine.runner import without_lemmas
     from hoverify.engine.vcgen import generate
     from hoverify.loader import load_and_compile
@@ -148,7 +149,8 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
         formula = vc.slice_negation(str(label)) if label is not None else vc.negation
         red = reduce_formula(formula, depth=at.depth, triggers=at.triggers,
                              witness_terms=at.witness_terms, anchored=at.anchored,
-                             member_triggers=at.member_triggers)
+                             member_triggers=at.member_triggers,
+                             staged=bool(r.stats.get("before_triggered_rounds")))
         path = folder / smtlib_file_name(r.name)
         path.write_text(red.smtlib(), encoding="utf-8")
         written.append(path)

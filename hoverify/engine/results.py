@@ -104,10 +104,11 @@ class VCResult:
             "cached": self.cached,
             "counterexample": self.counterexample.data if self.counterexample else None,
             # the reduction that decided the VC: its size, how to build it again (the attempt,
-            # the slice, the VC without lemmas) as --smtlib does, and whether a hint named it
+            # the slice, the VC without lemmas, before the triggered rounds) as --smtlib does,
+            # and whether a hint named it
             "reduction": {k: self.stats[k] for k in ("set_atoms", "regions", "instances",
                                                      "attempt", "slice", "without_lemmas",
-                                                     "hinted")
+                                                     "before_triggered_rounds", "hinted")
                           if k in self.stats},
         }
 
