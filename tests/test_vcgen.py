@@ -93,11 +93,11 @@ def test_round_invariants_hold_after_their_round() -> None:
     names = [vc.name for vc in vcs]
     # a conjunction is proved conjunct by conjunct
     parts = [n for n in names if n.startswith("round_invariants[Report]")]
-    assert parts == [f"round_invariants[Report][{k}] Report" for k in range(5)]
+    assert parts == [f"round_invariants[Report][{k}] Report" for k in range(7)]
     # the round invariant after Report is a hypothesis of the Propose consecution only
     by_name = {vc.name: vc for vc in vcs}
     assert len(by_name["invariant[0] Propose"].hypotheses) == \
-        len(by_name["invariant[0] Report"].hypotheses) + 5
+        len(by_name["invariant[0] Report"].hypotheses) + 7
 
 
 def test_process_renaming_makes_proc_mean_the_executor_id() -> None:
@@ -140,7 +140,7 @@ def test_round_lemmas_stand_for_their_round() -> None:
     cm, vcs = _vcs("otr.py")
     by_name = {vc.name: vc for vc in vcs}
     relation = cm.rounds[0].relation
-    lemmas = [by_name[f"round_lemmas[Exchange][{k}]"] for k in range(5)]
+    lemmas = [by_name[f"round_lemmas[Exchange][{k}]"] for k in range(7)]
     goals = {lm.goal for lm in lemmas}
     for k, lm in enumerate(lemmas):
         assert lm.kind is VCKind.TRANSITION_PROPERTY and lm.target_line
