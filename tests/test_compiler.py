@@ -61,12 +61,22 @@ def test_compilation_is_cached() -> None:
     assert compile_model(m) is compile_model(m)
 
 
-def test_undefined_in_specs() -> None:
+def test_undefined_in_specs(tmp_path: Path) -> None:
+    """``?`` is the undefined value of an optional local: ``y(p) != ?`` is ``y_def(p)``, and a
+    comparison of an optional local with a value holds only where it is defined (inside a
+    comprehension too)."""
+    m = _model(tmp_path, "            p.y = mbox.min()", extra=(
+        '    invariants = ["forall p. y(p) != ? -> |{i | x(i) = y(p)}| > n/2'
+        ' and (y(p) = 0 or y(p) = 1)", "forall p. y(p) = ? or y(p) = 0"]\n'))
+    first, second = compile_model(m).invariants
+    assert to_text(first) == \
+        "forall p. y_def(p) -> |{i | y_def(p) and x(i) = y(p)}| > n/2 and " \
+        "(y_def(p) and y(p) = 0 or y_def(p) and y(p) = 1)"
+    assert to_text(second) == "forall p. not y_def(p) or y_def(p) and y(p) = 0"
     cm = compile_model(load_model(MODELS / "benor.py"))
     first = conjuncts(cm.round_invariants["Report"])[0]
-    assert to_text(first) == \
-        "forall p. vote_def(p) -> |{i | vote_def(p) and x(i) = vote(p)}| > n/2 and " \
-        "(vote_def(p) and vote(p) = 0 or vote_def(p) and vote(p) = 1)"
+    assert to_text(first) == ("forall p. not vote_def(p) or vote_def(p) and vote(p) = 0 or "
+                              "vote_def(p) and vote(p) = 1")
     # an optional local compared with a value is defined
     assert "decision_def(i) and decision(i) = init(x)(j)" in to_text(cm.safety["validity"])
 
