@@ -205,12 +205,59 @@ def _unknown(backend: str, start: float, reason: str) -> CheckResult:
     return CheckResult(Answer.UNKNOWN, backend, time.perf_counter() - start, None, reason)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A reduction of ``formula`` built by :func:`prepare` and not yet asked
+    (:func:`decide_prepared`): a caller can compare the sizes of several before it chooses which
+    to ask first."""
+
+    formula: Term
+    attempt: Attempt
+    reduction: Reduction
+    #: how long the reduction took to build
+    seconds: float
+
+    @property
+    def instances(self) -> int:
+        """The quantifier instances of the reduction (so far, if it is staged)."""
+        return self.reduction.reducer.stats.instances
+
+
+def prepare(formula: Term, attempt: Attempt, *, encoding: str = "auto",
+            timeout: float = DEFAULT_TIMEOUT, max_instances: int = MAX_INSTANCES) -> Prepared:
+    """The reduction of ``formula`` that ``attempt`` names, built within ``timeout`` seconds
+    with at most ``max_instances`` quantifier instances (else :class:`TooManyInstances`, or
+    another :class:`UnsupportedError`, as :func:`check` reports them)."""
+    from logic.reduce import reduce_formula
+
+    start = time.perf_counter()
+    reduction = reduce_formula(formula, depth=attempt.depth, encoding=encoding,
+                               triggers=attempt.triggers, deadline=start + timeout,
+                               witness_terms=attempt.witness_terms, anchored=attempt.anchored,
+                               member_triggers=attempt.member_triggers,
+                               max_instances=max_instances, staged=attempt.triggers)
+    return Prepared(formula, attempt, reduction, time.perf_counter() - start)
+
+
+def decide_prepared(prepared: Prepared, *, backend: str = "z3",
+                    timeout: float = DEFAULT_TIMEOUT, isolate: bool = True,
+                    small_model: bool = False) -> CheckResult:
+    """Ask ``backend`` about a reduction made by :func:`prepare` (``timeout`` for that, the
+    reduction's time not counted), and interpret the answer as :func:`check` does for one
+    attempt."""
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
+    res = _answer(prepared.formula, prepared.reduction, prepared.seconds, backend,
+                  timeout + prepared.seconds, isolate, small_model,
+                  time.perf_counter() - prepared.seconds)
+    res.stats["attempt"] = prepared.attempt.label
+    return res
+
+
 def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, timeout: float,
              isolate: bool, small_model: bool, triggers: bool,
              witness_terms: bool = True, anchored: bool = False,
              member_triggers: bool = False, max_instances: int = MAX_INSTANCES) -> CheckResult:
-    from logic.backends import solve
-    from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, QueryPlan, decode, plan_queries
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
 
     start = time.perf_counter()
@@ -219,7 +266,17 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
                                witness_terms=witness_terms, anchored=anchored,
                                member_triggers=member_triggers, max_instances=max_instances,
                                staged=triggers)
-    reduce_seconds = time.perf_counter() - start
+    return _answer(formula, reduction, time.perf_counter() - start, backend, timeout, isolate,
+                   small_model, start)
+
+
+def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend: str,
+            timeout: float, isolate: bool, small_model: bool, start: float) -> CheckResult:
+    """The answer for ``reduction`` of ``formula`` (built in ``reduce_seconds``; ``start``: when
+    the attempt began, ``timeout`` counted from then)."""
+    from logic.backends import solve
+    from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, QueryPlan, decode, plan_queries
+
     stats = dict(reduction.stats)
     stats["reduce_seconds"] = reduce_seconds
 

@@ -37,6 +37,7 @@ from logic import (
     entails,
     value_sort,
 )
+from logic.decide import validate
 from logic.reduce import reduce_formula
 from logic.sorts import BOOL
 from logic.terms import Inter, Term
@@ -153,6 +154,33 @@ def test_attempts_and_an_instance_bound_can_be_given(monkeypatch: pytest.MonkeyP
     assert again.answer is Answer.UNKNOWN and len(reductions) == 2
     assert again.reason is not None and "depth 0, triggers: not tried (the same instances" in (
         again.reason)
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_a_prepared_reduction_is_decided_as_check_decides_its_attempt(backend: str) -> None:
+    """``prepare`` builds an attempt's reduction (within an instance bound) and
+    ``decide_prepared`` answers it later: the same verdicts as ``check`` with that attempt, a
+    sat answer with a validated model, and the attempt's label in the stats."""
+    from logic.decide import Attempt, decide_prepared, prepare
+    from logic.errors import TooManyInstances
+
+    j = Var("j", PROC)
+    attempt = Attempt(0, anchored=True)
+    unsat = And(Gt(Card(holders(V)), N / 2), Gt(Card(holders(W)), N / 2),
+                Forall(I, Forall(j, Eq(App(X, I), App(X, j)))), Not(Eq(V, W)))
+    sat = And(Ge(Card(holders(V)), N / 2), Ge(Card(holders(W)), N / 2), Not(Eq(V, W)))
+    for formula, answer in ((unsat, Answer.UNSAT), (sat, Answer.SAT)):
+        prepared = prepare(formula, attempt)
+        assert prepared.instances == len(prepared.reduction.instances) and prepared.seconds >= 0
+        res = decide_prepared(prepared, backend=backend, timeout=20)
+        assert res.answer is answer is check(formula, backend=backend, attempts=(attempt,)).answer
+        assert res.stats["attempt"] == attempt.label and res.reduction is prepared.reduction
+        if answer is Answer.SAT:
+            assert res.model is not None and validate(formula, res.model.structure)[0]
+    with pytest.raises(TooManyInstances, match="more than 1 quantifier instances"):
+        prepare(unsat, attempt, max_instances=1)
+    with pytest.raises(ValueError, match="timeout"):
+        decide_prepared(prepare(sat, attempt), timeout=0)
 
 
 def test_an_unknown_answer_says_what_every_attempt_came_to(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ import pytest
 import hoverify
 from hoverify.compiler import compile_model
 from hoverify.engine.canon import canonical_processes
-from hoverify.engine.discharge import discharge
+from hoverify.engine.discharge import WIDER_SLICE_GROWTH, _next_slice, discharge
 from hoverify.engine.replay import replay_transition
 from hoverify.engine.results import Status, VCResult
 from hoverify.engine.runner import (
@@ -35,6 +35,7 @@ from hoverify.engine.vcgen import (
     generate,
 )
 from hoverify.loader import load_and_compile, load_model
+from logic.decide import Prepared
 from logic.evaluate import holds
 from logic.printer import to_text
 from logic.structure import Structure
@@ -140,7 +141,7 @@ def test_round_lemmas_stand_for_their_round() -> None:
     cm, vcs = _vcs("otr.py")
     by_name = {vc.name: vc for vc in vcs}
     relation = cm.rounds[0].relation
-    lemmas = [by_name[f"round_lemmas[Exchange][{k}]"] for k in range(7)]
+    lemmas = [by_name[f"round_lemmas[Exchange][{k}]"] for k in range(5)]
     goals = {lm.goal for lm in lemmas}
     for k, lm in enumerate(lemmas):
         assert lm.kind is VCKind.TRANSITION_PROPERTY and lm.target_line
@@ -148,6 +149,7 @@ def test_round_lemmas_stand_for_their_round() -> None:
         assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
         assert [sl.label for sl in lm.slices] == (
             [LEMMA_BEFORE, ROUND_ALONE, ROUND_AND_LEMMAS] if k else [ROUND_ALONE])
+        assert [sl.extends for sl in lm.slices] == ([None, None, ROUND_ALONE] if k else [None])
         for sl in lm.slices:
             assert (relation in sl.hypotheses) == (sl.label != LEMMA_BEFORE)
             assert not set(cm.invariants) & set(sl.hypotheses)
@@ -179,6 +181,33 @@ def test_round_lemmas_stand_for_their_round() -> None:
     for backend in ("z3", "cvc5"):
         seed = discharge(cm, by_name["invariant[0] Exchange"], backend, 30)
         assert seed.status is Status.PROVED and seed.stats["slice"] == BY_STATE_LEMMAS
+
+
+def test_a_lemmas_slice_from_the_lemmas_before_goes_first_if_hardly_larger() -> None:
+    """The slice from the round and the lemmas before extends the one from the round alone: it
+    is tried first when its reduction is at most ``WIDER_SLICE_GROWTH`` times as large, and both
+    reductions are kept for their turns; otherwise the round alone keeps its turn, with its
+    reduction, and the wider one is not built beyond the bound."""
+    benor, benor_vcs = _vcs("benor.py")
+    otr, otr_vcs = _vcs("otr.py")
+    same = next(vc for vc in benor_vcs if vc.name == "round_lemmas[Propose][2]")  # 115, 115
+    larger = next(vc for vc in otr_vcs if vc.name == "round_lemmas[Exchange][3]")  # 132, 855
+    for cm, vc, first in ((benor, same, ROUND_AND_LEMMAS), (otr, larger, ROUND_ALONE)):
+        pending = [sl for sl in vc.slices if sl.label != LEMMA_BEFORE]
+        prepared: dict[str, Prepared] = {}
+        chosen = _next_slice(vc, pending, prepared, 10.0)
+        assert chosen.label == first
+        assert [sl.label for sl in pending] == (
+            [ROUND_ALONE] if first == ROUND_AND_LEMMAS else [ROUND_AND_LEMMAS])
+        assert set(prepared) == ({ROUND_ALONE, ROUND_AND_LEMMAS} if first == ROUND_AND_LEMMAS
+                                 else {ROUND_ALONE})
+        alone = prepared[ROUND_ALONE].instances
+        if first == ROUND_AND_LEMMAS:
+            assert prepared[first].instances <= WIDER_SLICE_GROWTH * alone
+        # the one set aside is taken next, with its reduction, and compared with nothing
+        assert _next_slice(vc, pending, prepared, 10.0).label != first and not pending
+        res = discharge(cm, vc, "z3", 20)
+        assert res.status is Status.PROVED and res.stats["slice"] == first, res.reason
 
 
 def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> None:

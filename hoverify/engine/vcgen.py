@@ -109,6 +109,9 @@ class Slice:
 
     label: str
     hypotheses: tuple[Term, ...]
+    #: the label of an earlier slice whose premises this one extends: this one is tried before
+    #: it if its reduction is hardly larger (see :mod:`hoverify.engine.discharge`)
+    extends: str | None = None
 
 
 #: the labels of a round lemma's slices without the invariants, in the order they are tried: the
@@ -319,7 +322,7 @@ class VCGenerator:
         if before:
             premises = tuple(h for h in alone if h is not rr.relation)
             slices.insert(0, Slice(LEMMA_BEFORE, (*premises, before[-1])))
-            slices.append(Slice(ROUND_AND_LEMMAS, (*alone, *before)))
+            slices.append(Slice(ROUND_AND_LEMMAS, (*alone, *before), extends=ROUND_ALONE))
         return VC(name, VCKind.TRANSITION_PROPERTY, (*self.transition(j), *before), lemma,
                   target, self.file, line, rr, tuple(slices), lemma=True)
 
