@@ -20,10 +20,12 @@ Safety properties: agreement, validity, irrevocability.
 Invariant (VMCAI'14): once a round without a new crash has passed, all live processes hold the
 same value (``|C| < r -> exists v. forall i. not (i in C) -> x(i) = v``); values stay initial
 values; decisions happen after round ``F``, every live process holds every decision, and decisions
-agree (needed for agreement: the VMCAI'14 invariant alone does not imply it). The last facts are
-stated without an existential (``forall i, j. decided(i) and not (j in C) -> x(j) = decision(i)``
-rather than ``exists v`` common to ``x`` and the decisions): an existential in the goal of a
-consecution VC has witnesses that depend on the post-state, one instantiation level deeper.
+agree (needed for agreement: the VMCAI'14 invariant alone does not imply it). All are stated
+without an existential (the first as ``|C| < r -> forall i, j. not (i in C) and not (j in C) ->
+x(i) = x(j)``, the same statement; ``forall i, j. decided(i) and not (j in C) -> x(j) =
+decision(i)`` rather than ``exists v`` common to ``x`` and the decisions): an existential in the
+goal of a consecution VC has witnesses that depend on the post-state, one instantiation level
+deeper (the first one's consecution took 3 s with ``exists v``, 0.3 s without).
 """
 
 from hoverify import Algorithm, CrashStop, Local, Round, broadcast, r
@@ -59,7 +61,7 @@ class FloodMin(Algorithm):
             "forall i. old(decided)(i) -> decided(i) and decision(i) = old(decision)(i)",
     }
     invariants = [
-        "|C| < r -> exists v. forall i. not (i in C) -> x(i) = v",
+        "|C| < r -> forall i, j. not (i in C) and not (j in C) -> x(i) = x(j)",
         "forall i. exists j. x(i) = init(x)(j)",
         "forall i. decided(i) -> exists j. decision(i) = init(x)(j)",
         f"forall i. decided(i) -> r > {F}",
