@@ -454,6 +454,37 @@ def test_second_run_is_cached_with_the_same_verdicts(_isolated: Path,
     assert len(lines) == 5 and all(ln.endswith("(cached)") for ln in lines)
 
 
+def test_a_key_is_the_vcs_content_and_printing_each_formula_once_changes_none() -> None:
+    """Every VC of LastVoting has a key of its own; keeping the printed formulas from one key
+    to the next gives the same keys; and whatever changes the question changes the key: the
+    mode, the kind, a hypothesis, the goal, a slice, the grouping of hypotheses."""
+    from dataclasses import replace
+
+    from hoverify.engine.cache import vc_key
+    from hoverify.engine.vcgen import VCKind, generate
+    from hoverify.loader import load_and_compile
+    from logic.terms import And, Not
+
+    _, cm = load_and_compile(Path(__file__).parent.parent / "models" / "lastvoting.py")
+    vcs = generate(cm)
+    texts: dict[Any, str] = {}
+    keys = [vc_key(vc, "z3", texts) for vc in vcs]
+    assert len(set(keys)) == len(vcs) and keys == [vc_key(vc, "z3") for vc in vcs]
+    vc = next(v for v in vcs if len(v.hypotheses) >= 2 and v.slices)
+    first, second, *rest = vc.hypotheses
+    variants = [
+        vc_key(vc, "cvc5", texts),
+        vc_key(replace(vc, kind=VCKind.PROPERTY), "z3", texts),
+        vc_key(replace(vc, hypotheses=vc.hypotheses[1:]), "z3", texts),
+        vc_key(replace(vc, goal=Not(vc.goal)), "z3", texts),
+        vc_key(replace(vc, slices=vc.slices[1:]), "z3", texts),
+        vc_key(replace(vc, slices=(replace(vc.slices[0], label="another"), *vc.slices[1:])),
+               "z3", texts),
+        vc_key(replace(vc, hypotheses=(And(first, second), *rest)), "z3", texts),
+    ]
+    assert len({keys[vcs.index(vc)], *variants}) == 1 + len(variants)
+
+
 def test_unknown_is_never_cached(_isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run([PROVED], capsys)[0] == 0
     assert len(_cache_entries(_isolated)) == 5

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import ForkProcess
 
     from hoverify.engine.hints import Hint
+    from logic.terms import Term
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,8 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     if on_start is not None and vcs:
         on_start([vc.name for vc in vcs])
     cache = ResultCache() if opts.cache else None
-    keys = [vc_key(vc, opts.backend) for vc in vcs]
+    texts: dict[Term, str] = {}  # the formulas printed for the keys
+    keys = [vc_key(vc, opts.backend, texts) for vc in vcs]
     hints: dict[str, Hint] = {}
     if opts.hints is not None:
         from hoverify.engine.hints import read_hints
@@ -321,7 +323,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
                 # from now on the VC is its form without lemmas (what its verdict is about; its own
                 # key in the cache)
                 vcs[i] = without_lemmas(vcs[i], vcs)
-                keys[i] = vc_key(vcs[i], opts.backend)
+                keys[i] = vc_key(vcs[i], opts.backend, texts)
             discharge_all(again, [vcs[i] for i in again])
         ordered = tuple(results[i] for i in range(len(vcs)))
         if opts.search and any(r.status is not Status.PROVED for r in ordered):
