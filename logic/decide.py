@@ -12,6 +12,7 @@ and interprets the answer:
 
 from __future__ import annotations
 
+import enum
 import math
 import time
 from collections.abc import Iterable
@@ -58,16 +59,30 @@ EARLY_SECONDS = 0.1
 MAX_INSTANCES = 200_000
 
 
+class Models(enum.Enum):
+    """What ``check`` does with a satisfiable reduction."""
+
+    #: decode a model (at most 64 processes if the solver allows it) and validate it
+    VALIDATED = "validated"
+    #: the same, after up to two seconds looking for one with at most 8 processes
+    SMALL = "small"
+    #: nothing: only an unsat answer is wanted (a sat reduction is an unknown answer, at once)
+    NONE = "none"
+
+
 def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
           depth: int | None = None, timeout: float = DEFAULT_TIMEOUT,
           isolate: bool = True, small_model: bool = False,
           triggers: bool | None = None, max_instances: int = MAX_INSTANCES,
-          attempts: tuple[Attempt, ...] | None = None) -> CheckResult:
+          attempts: tuple[Attempt, ...] | None = None,
+          refute_only: bool = False) -> CheckResult:
     """Decide the satisfiability of ``formula`` (free variables are constants).
 
     A sat answer's model has at most 64 processes when the solver allows it (so that it can be
     validated); ``small_model=True`` also spends up to two seconds looking for one with at most 8,
-    for counterexamples a person reads.
+    for counterexamples a person reads. ``refute_only=True``: only an unsat answer is wanted (a
+    weaker form of a formula, tried first): a reduction with a model is an unknown answer at
+    once, with no model read, decoded or validated (never a sat answer).
 
     ``triggers`` (see :func:`logic.reduce.reduce_formula`): ``None`` first tries the reduction with
     triggers (few instances: most unsat answers) and, if its candidate model does not validate,
@@ -82,9 +97,10 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
     if depth is not None and depth < 0:
         raise ValueError(f"depth must be at least 0, not {depth}")
+    models = _models(small_model, refute_only)
     start = time.perf_counter()
     if triggers is not None:
-        return _attempt(formula, backend, encoding, depth, timeout, isolate, small_model,
+        return _attempt(formula, backend, encoding, depth, timeout, isolate, models,
                         triggers, max_instances=max_instances)
     # iterative deepening: cheap reductions first (each one is sound on its own); a depth given
     # by the caller is tried with triggers, then with every instance
@@ -110,7 +126,7 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
                          f"exceeded {max_instances})")
             continue
         try:
-            res = _attempt(formula, backend, encoding, at.depth, remaining, isolate, small_model,
+            res = _attempt(formula, backend, encoding, at.depth, remaining, isolate, models,
                            at.triggers, at.witness_terms, at.anchored, at.member_triggers,
                            max_instances)
         except UnsupportedError as e:
@@ -133,7 +149,8 @@ def check(formula: Term, *, backend: str = "z3", encoding: str = "auto",
         tried.append(f"{label}: " + (
             "a candidate model that does not satisfy the formula"
             + (f" (n = {res.stats['candidate_n']})" if "candidate_n" in res.stats else "")
-            if res.stats.get("incomplete") else res.reason or "unknown"))
+            if res.stats.get("incomplete") and models is not Models.NONE
+            else res.reason or "unknown"))
         best = res
         if not res.stats.get("incomplete"):
             break  # the solver itself gave up: a larger reduction will not help
@@ -241,21 +258,21 @@ def prepare(formula: Term, attempt: Attempt, *, encoding: str = "auto",
 
 def decide_prepared(prepared: Prepared, *, backend: str = "z3",
                     timeout: float = DEFAULT_TIMEOUT, isolate: bool = True,
-                    small_model: bool = False) -> CheckResult:
+                    small_model: bool = False, refute_only: bool = False) -> CheckResult:
     """Ask ``backend`` about a reduction made by :func:`prepare` (``timeout`` for that, the
     reduction's time not counted), and interpret the answer as :func:`check` does for one
-    attempt."""
+    attempt (the same options)."""
     if not (timeout > 0 and math.isfinite(timeout)):
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
     res = _answer(prepared.formula, prepared.reduction, prepared.seconds, backend,
-                  timeout + prepared.seconds, isolate, small_model,
+                  timeout + prepared.seconds, isolate, _models(small_model, refute_only),
                   time.perf_counter() - prepared.seconds)
     res.stats["attempt"] = prepared.attempt.label
     return res
 
 
 def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, timeout: float,
-             isolate: bool, small_model: bool, triggers: bool,
+             isolate: bool, models: Models, triggers: bool,
              witness_terms: bool = True, anchored: bool = False,
              member_triggers: bool = False, max_instances: int = MAX_INSTANCES) -> CheckResult:
     from logic.reduce import DEFAULT_DEPTH, reduce_formula
@@ -267,11 +284,18 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
                                member_triggers=member_triggers, max_instances=max_instances,
                                staged=triggers)
     return _answer(formula, reduction, time.perf_counter() - start, backend, timeout, isolate,
-                   small_model, start)
+                   models, start)
+
+
+def _models(small_model: bool, refute_only: bool) -> Models:
+    if small_model and refute_only:
+        raise ValueError("small_model and refute_only exclude each other: a refutation has no "
+                         "model")
+    return Models.SMALL if small_model else Models.NONE if refute_only else Models.VALIDATED
 
 
 def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend: str,
-            timeout: float, isolate: bool, small_model: bool, start: float) -> CheckResult:
+            timeout: float, isolate: bool, models: Models, start: float) -> CheckResult:
     """The answer for ``reduction`` of ``formula`` (built in ``reduce_seconds``; ``start``: when
     the attempt began, ``timeout`` counted from then)."""
     from logic.backends import solve
@@ -314,6 +338,16 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         if relaxed.answer is Answer.UNSAT:
             return result(Answer.UNSAT)
         remaining = max(0.01, timeout - (time.perf_counter() - start))
+    if models is Models.NONE:
+        # no model wanted: one query, and a model of the reduction decides nothing
+        refuted = solve(reduction.smt, backend, timeout=remaining, isolate=isolate,
+                        logic=reduction.logic)
+        stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + refuted.seconds
+        if refuted.answer is Answer.SAT:
+            stats["incomplete"] = True  # a larger reduction may still refute the formula
+            return result(Answer.UNKNOWN, reason="its reduction has a model (not read: only a "
+                                                 "refutation was asked)")
+        return result(refuted.answer, reason=refuted.reason)
     # model-search hint: few regions, and a model small enough to validate (see decode)
     mgr = reduction.reducer.mgr
     few = _few_regions(reduction)
@@ -356,7 +390,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
     plan = planned[0] if planned else plan_queries(reduction)
     if len(values) != len(plan.queries):
         raise AssertionError(f"{len(values)} values read for a plan of {len(plan.queries)}")
-    if small_model and int(values[plan.index[("n",)]]) > SMALL_MODEL:
+    if models is Models.SMALL and int(values[plan.index[("n",)]]) > SMALL_MODEL:
         # a bounded search, not a fallback: if there is no small model, keep the one we have
         small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
         remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))

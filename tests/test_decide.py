@@ -183,6 +183,28 @@ def test_a_prepared_reduction_is_decided_as_check_decides_its_attempt(backend: s
         decide_prepared(prepare(sat, attempt), timeout=0)
 
 
+@pytest.mark.parametrize("backend", available_backends())
+def test_a_refutation_only_check_never_reads_a_model(backend: str) -> None:
+    """``refute_only``: unsat is still unsat; a satisfiable formula is an unknown answer whose
+    reason says its reduction has a model, with no model (nothing read, decoded or validated),
+    and the next attempt is still tried (a larger reduction may refute what a smaller one
+    does not)."""
+    from logic.decide import Attempt
+
+    j = Var("j", PROC)
+    unsat = And(Gt(Card(holders(V)), N / 2), Gt(Card(holders(W)), N / 2),
+                Forall(I, Forall(j, Eq(App(X, I), App(X, j)))), Not(Eq(V, W)))
+    sat = And(Ge(Card(holders(V)), N / 2), Ge(Card(holders(W)), N / 2), Not(Eq(V, W)))
+    assert check(unsat, backend=backend, refute_only=True).answer is Answer.UNSAT
+    two = (Attempt(0, anchored=True), Attempt(0))
+    res = check(sat, backend=backend, refute_only=True, attempts=two)
+    assert res.answer is Answer.UNKNOWN and res.model is None
+    assert res.reason is not None and res.reason.count("its reduction has a model") == 3
+    assert "candidate model" not in res.reason
+    with pytest.raises(ValueError, match="exclude each other"):
+        check(sat, small_model=True, refute_only=True)
+
+
 def test_an_unknown_answer_says_what_every_attempt_came_to(monkeypatch: pytest.MonkeyPatch) -> None:
     """When iterative deepening ends in unknown, the reason lists each attempt's outcome (a
     candidate model that failed validation, a reduction too large, ...), not only one."""

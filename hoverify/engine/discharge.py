@@ -122,7 +122,7 @@ def _hinted(vc: VC, hint: Hint, backend: str, timeout: float,
         formula, limit = vc.slice_negation(hint.slice), SLICE_INSTANCES
     try:
         res = check(formula, backend=backend, timeout=hint.budget(timeout), isolate=isolate,
-                    max_instances=limit, attempts=(attempt,))
+                    max_instances=limit, attempts=(attempt,), refute_only=True)
     except LogicError:
         return None
     if res.answer is not Answer.UNSAT:
@@ -161,11 +161,12 @@ def _decide(vc: VC, backend: str, timeout: float, isolate: bool,
             ready = prepared.pop(sl.label, None)
             if ready is not None:
                 res = decide_prepared(ready, backend=backend, isolate=isolate,
-                                      timeout=max(0.05, budget - ready.seconds))
+                                      timeout=max(0.05, budget - ready.seconds),
+                                      refute_only=True)
             else:
                 res = check(vc.slice_negation(sl.label), backend=backend, timeout=budget,
                             max_instances=SLICE_INSTANCES, attempts=_slice_attempts(),
-                            isolate=isolate)
+                            isolate=isolate, refute_only=True)
         except _SliceError as e:
             set_aside.append(f"from {e.slice.label}: {e.error}")
             continue
@@ -175,9 +176,8 @@ def _decide(vc: VC, backend: str, timeout: float, isolate: bool,
         if res.answer is Answer.UNSAT:
             res.stats["slice"] = sl.label
             return replace(res, seconds=time.perf_counter() - start)
-        set_aside.append(f"from {sl.label}: " + (
-            "not proved (a model of the weaker premise)" if res.answer is Answer.SAT
-            else res.reason or "unknown"))
+        # never sat: only a refutation is asked of a slice
+        set_aside.append(f"from {sl.label}: {res.reason or 'unknown'}")
     left = max(0.05, timeout - (time.perf_counter() - start))
     try:
         res = check(vc.negation, backend=backend, timeout=left, small_model=True,
