@@ -264,6 +264,9 @@ def decide_prepared(prepared: Prepared, *, backend: str = "z3",
     attempt (the same options)."""
     if not (timeout > 0 and math.isfinite(timeout)):
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
+    # what is left to build (the triggered rounds of a staged reduction) has this time too, not
+    # what was left when it was prepared
+    prepared.reduction.reducer.deadline = time.perf_counter() + timeout
     res = _answer(prepared.formula, prepared.reduction, prepared.seconds, backend,
                   timeout + prepared.seconds, isolate, _models(small_model, refute_only),
                   time.perf_counter() - prepared.seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
 import pytest
@@ -395,6 +396,24 @@ def test_check_asks_the_reduction_before_its_triggered_rounds_first() -> None:
     assert late.stats["instances"] == len(reduce_formula(chain, depth=0, triggers=True).instances)
     # a satisfiable formula (the chain without its goal) is sat, with a validated model
     assert check(chain.args[0] & chain.args[1], depth=0, triggers=True).answer is Answer.SAT
+
+
+def test_a_prepared_staged_reduction_is_extended_within_the_time_given_when_it_is_asked(
+        ) -> None:
+    """A reduction prepared long before it is asked still gets its triggered rounds: its
+    deadline is the one ``decide_prepared`` gives, not the one left when it was prepared."""
+    from logic.decide import Attempt, decide_prepared, prepare
+
+    chain, _ = _witness_chain()
+    prepared = prepare(chain, Attempt(0), timeout=0.5)
+    assert prepared.reduction.reducer.pending_rounds > 0
+    prepared.reduction.reducer.deadline = time.perf_counter() - 1.0  # as if long ago
+    asked = time.perf_counter()
+    res = decide_prepared(prepared, timeout=20)
+    assert res.answer is Answer.UNSAT and "before_triggered_rounds" not in res.stats
+    # the triggered rounds were built under the deadline given when it was asked
+    deadline = prepared.reduction.reducer.deadline
+    assert deadline is not None and asked + 20 <= deadline <= time.perf_counter() + 20
 
 
 def test_a_value_every_process_holds_instantiates_value_classes() -> None:
