@@ -14,6 +14,10 @@ backend the medians of a cold check of all VCs at once with and without those hi
 runs interleaved (:mod:`hoverify.engine.hints`: what a CI re-check costs). The LastVoting cold
 median (z3) is printed last.
 
+With ``--z3-seeds S...``, cold run k sets z3's random seed to ``S[k mod len(S)]`` (z3's time on a
+few VCs varies tenfold from one seed to another: a median over runs with one seed measures its
+luck on them, and any change to the code can move a VC from one side of its luck to the other).
+
 The user's cache is never touched: every run uses ``cache=False`` or a temporary
 ``HOVERIFY_CACHE_DIR``.
 """
@@ -88,7 +92,16 @@ def _model_paths(names: list[str] | None) -> list[Path]:
     return out
 
 
-def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str, jobs: int) -> Row:
+def _z3_seed(seed: int) -> None:
+    """z3's random seed (``smt.random_seed``, a global parameter: the VC processes, forked from
+    this one, inherit it)."""
+    import z3
+
+    z3.set_param("smt.random_seed", seed)
+
+
+def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str, jobs: int,
+          seeds: list[int]) -> Row:
     import hoverify
     from hoverify.engine.vcgen import generate
     from hoverify.loader import load_and_compile
@@ -96,7 +109,9 @@ def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str, jobs:
     _, cm = load_and_compile(path)
     has_liveness = any(vc.kind.liveness for vc in generate(cm))
     row = Row(path.stem, backend)
-    for _ in range(runs):
+    for k in range(runs):
+        if seeds:
+            _z3_seed(seeds[k % len(seeds)])
         results = []
         if kinds != "liveness":
             start = time.perf_counter()
@@ -110,6 +125,8 @@ def _cold(path: Path, backend: str, timeout: float, runs: int, kinds: str, jobs:
                                   kinds="liveness", jobs=jobs)
             row.live_times.append(time.perf_counter() - start)
             results += live.results
+    if seeds:
+        _z3_seed(0)  # z3's default, for what follows
     row.vcs = sum(1 for r in results if r.backend != "explorer")
     row.verdicts = Counter(str(r.status) for r in results)
     row.largest, row.largest_vc = _largest(results)
@@ -184,18 +201,23 @@ def main(argv: list[str] | None = None) -> int:
                     help="also time cold checks with the proof hints of the baselines in DIR")
     ap.add_argument("--no-first", action="store_true",
                     help="skip the time to the first VC result of hoverify check")
+    ap.add_argument("--z3-seeds", type=int, nargs="+", metavar="SEED", default=[],
+                    help="cold run k uses z3's random seed SEED[k mod len]: on some VCs z3's "
+                         "time varies tenfold with the seed (A_T,E's round lemma 0: 0.8 to "
+                         "10 s), so a median over one seed measures that seed's luck")
     args = ap.parse_args(argv)
 
     paths = _model_paths(args.models)
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         ap.error(f"no such model: {', '.join(missing)} (give names in models/ or paths)")
+    seeds = f", z3 seeds {' '.join(map(str, args.z3_seeds))}" if args.z3_seeds else ""
     print(f"{args.runs} cold runs per model and backend, --jobs {args.jobs}, "
-          f"--timeout {args.timeout:g}")
+          f"--timeout {args.timeout:g}{seeds}")
     rows: list[Row] = []
     for path in paths:
         for b in args.backends:
-            row = _cold(path, b, args.timeout, args.runs, args.kinds, args.jobs)
+            row = _cold(path, b, args.timeout, args.runs, args.kinds, args.jobs, args.z3_seeds)
             if not args.no_warm and b == args.backends[0]:
                 row.warm = _warm(path, b, args.timeout, args.jobs)
             if args.hints is not None:
