@@ -37,6 +37,7 @@ class IntClasses:
     def __init__(self) -> None:
         self._parent: dict[Hashable, Hashable] = {}
         self._seen: set[Term] = set()
+        self._positions: dict[Term, Hashable | None] = {}
 
     # ---- union-find ----------------------------------------------------------------------------
     def _find(self, k: Hashable) -> Hashable:
@@ -63,6 +64,14 @@ class IntClasses:
     # ---- positions ------------------------------------------------------------------------------
     def position(self, t: Term) -> Hashable | None:
         """The position of the integer term ``t`` (``None`` for a constant)."""
+        try:
+            return self._positions[t]
+        except KeyError:
+            pos = self._positions[t] = self._position(t)
+            return pos
+
+    @staticmethod
+    def _position(t: Term) -> Hashable | None:
         op = t.op
         if op is Op.INT_CONST:
             return None
