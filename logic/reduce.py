@@ -213,6 +213,8 @@ class Reducer:
         self.pending_rounds = 0
         self._types: dict[Sort, Any] = {}
         self._signatures: dict[tuple[FunctionSymbol, bool], tuple[str, Any]] = {}
+        #: per set atom, its membership function and the arguments before the process
+        self._member_heads: dict[Term, tuple[FNode, list[FNode]]] = {}
         self._symbols: dict[tuple[str, Any], tuple[FNode, bool]] = {}
         self._fresh = itertools.count()
         self._tr_memo: dict[Term, FNode] = {}
@@ -869,18 +871,30 @@ class Reducer:
 
     def membership(self, atom: Term, t: FNode) -> FNode:
         """The pysmt formula ``t in atom`` for a set atom and a translated process term."""
+        head = self._member_heads.get(atom)
+        if head is None:
+            head = self._member_heads[atom] = self._membership_head(atom)
+        else:  # what symbol() notes of the function it returns, as if it were asked again
+            if self.layer_internal:
+                self.layer_uninterpreted = True
+            else:
+                self.uninterpreted = True
+        fn, args = head
+        return self.mgr.Function(fn, [*args, t])
+
+    def _membership_head(self, atom: Term) -> tuple[FNode, list[FNode]]:
+        """The membership function of a set atom, and its arguments before the process."""
         from pysmt.typing import BOOL as PBOOL
         from pysmt.typing import FunctionType
 
-        m = self.mgr
         if atom.op is Op.APP:
             fn = self.symbol(*self._signature(atom.payload, True))
-            return m.Function(fn, [*(self.translate(a) for a in atom.args), t])
+            return fn, [self.translate(a) for a in atom.args]
         if atom.op is Op.VAR:
             fn = self.symbol(f"{atom.payload}\u220b", FunctionType(PBOOL, [self._type(PROC)]))
-            return m.Function(fn, [t])
+            return fn, []
         if atom.op is Op.COMPREHENSION:
-            return m.Function(self.function(self.comprehensions[atom]), [t])
+            return self.function(self.comprehensions[atom]), []
         raise AssertionError(atom)
 
     def card_symbol(self, c: Term) -> FNode:
