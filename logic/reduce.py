@@ -1042,10 +1042,6 @@ def card_uses(f: Term) -> dict[Term, int]:
     """
     uses: dict[Term, int] = {}
 
-    def note(c: Term, u: int) -> None:
-        if u > uses.get(c, ZERO) or c not in uses:
-            uses[c] = max(u, uses.get(c, ZERO))
-
     def walk(t: Term, positive: bool) -> None:
         op = t.op
         if op is Op.NOT:
@@ -1055,22 +1051,24 @@ def card_uses(f: Term) -> dict[Term, int]:
             for a in t.args:
                 walk(a, positive)
             return
-        z = _zero_test(t)
-        if z is not None:
-            c, says_zero = z
-            note(c, ZERO if says_zero == positive else NONZERO)
-            for a in c.args:
-                walk_term(a)
-            return
-        for a in t.args:
-            walk_term(a)
-
-    def walk_term(t: Term) -> None:
-        for c in _cards_in(t):
-            note(c, BIG)
+        for c, u in _atom_uses(t, positive):
+            if u > uses.get(c, -1):
+                uses[c] = u
 
     walk(f, True)
     return uses
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _atom_uses(t: Term, positive: bool) -> tuple[tuple[Term, int], ...]:
+    """How an atom of an NNF formula uses each cardinality (see :func:`card_uses`), at a
+    polarity: an atom occurs in many instances (cached)."""
+    z = _zero_test(t)
+    if z is not None:
+        c, says_zero = z
+        own = ((c, ZERO if says_zero == positive else NONZERO),)
+        return own + tuple((x, BIG) for a in c.args for x in _cards_in(a))
+    return tuple((x, BIG) for a in t.args for x in _cards_in(a))
 
 
 @functools.lru_cache(maxsize=1 << 16)
