@@ -41,17 +41,15 @@ class IntClasses:
 
     # ---- union-find ----------------------------------------------------------------------------
     def _find(self, k: Hashable) -> Hashable:
+        # a root has no entry (_union never maps a position to an equal one)
         parent = self._parent
+        get = parent.get
         root = k
-        while True:
-            p = parent.setdefault(root, root)
-            if p == root:
-                break
+        while (p := get(root)) is not None:
             root = p
-        while k != root:  # path compression
-            nxt = parent[k]
+        while (p := get(k)) is not None:  # path compression
             parent[k] = root
-            k = nxt
+            k = p
         return root
 
     def _union(self, a: Hashable | None, b: Hashable | None) -> None:
