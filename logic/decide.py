@@ -278,19 +278,19 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
              isolate: bool, models: Models, triggers: bool,
              witness_terms: bool = True, anchored: bool = False,
              member_triggers: bool = False, max_instances: int = MAX_INSTANCES) -> CheckResult:
-    from logic.reduce import DEFAULT_DEPTH, reduce_formula
+    from logic.reduce import DEFAULT_DEPTH
 
     start = time.perf_counter()
-    reduction = reduce_formula(formula, depth=DEFAULT_DEPTH if depth is None else depth,
-                               encoding=encoding, triggers=triggers, deadline=start + timeout,
-                               witness_terms=witness_terms, anchored=anchored,
-                               member_triggers=member_triggers, max_instances=max_instances,
-                               staged=triggers)
-    return _answer(formula, reduction, time.perf_counter() - start, backend, timeout, isolate,
+    attempt = Attempt(DEFAULT_DEPTH if depth is None else depth, triggers, witness_terms,
+                      anchored, member_triggers)
+    prepared = prepare(formula, attempt, encoding=encoding, timeout=timeout,
+                       max_instances=max_instances)
+    return _answer(formula, prepared.reduction, prepared.seconds, backend, timeout, isolate,
                    models, start)
 
 
 def _models(small_model: bool, refute_only: bool) -> Models:
+    """What ``check``'s two options ask of a satisfiable reduction."""
     if small_model and refute_only:
         raise ValueError("small_model and refute_only exclude each other: a refutation has no "
                          "model")
