@@ -483,6 +483,18 @@ def test_a_key_is_the_vcs_content_and_printing_each_formula_once_changes_none() 
         vc_key(replace(vc, hypotheses=(And(first, second), *rest)), "z3", texts),
     ]
     assert len({keys[vcs.index(vc)], *variants}) == 1 + len(variants)
+    # formulas that print as the words between the parts: without the lengths before each list,
+    # these two VCs hashed the same parts (A, goal, goal, slice, slice, p, A)
+    from hoverify.engine.vcgen import Slice
+    from logic.sorts import BOOL
+    from logic.terms import Var
+
+    word_goal, word_slice, word_p = (Var(w, BOOL) for w in ("goal", "slice", "p"))
+    one = replace(vc, hypotheses=(first, word_goal), goal=word_slice,
+                  slices=(Slice("p", (first,)),))
+    other = replace(vc, hypotheses=(first,), goal=word_goal,
+                    slices=(Slice("slice", (word_p, first)),))
+    assert vc_key(one, "z3") != vc_key(other, "z3")
 
 
 def test_unknown_is_never_cached(_isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,7 @@ from hoverify.engine.results import Counterexample, Status, VCResult
 from hoverify.engine.vcgen import VC, VCKind
 from logic.terms import Term
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def cache_dir() -> Path:
@@ -62,7 +62,8 @@ def _versions() -> str:
 def vc_key(vc: VC, mode: str, texts: dict[Term, str] | None = None) -> str:
     """The content hash of ``vc`` decided in ``mode``: of its hypotheses and goal, and each
     slice's label and hypotheses, each formula printed on its own (the notation is injective:
-    it parses back to the same term) and the parts separated by a character no text holds.
+    it parses back to the same term), the parts separated by a character no text holds and each
+    list of formulas preceded by its length.
 
     ``texts``: the formulas printed so far, kept from one call to the next (a model's VCs share
     most of their hypotheses: LastVoting's 54 keys took 0.12 s printing each VC whole)."""
@@ -77,10 +78,13 @@ def vc_key(vc: VC, mode: str, texts: dict[Term, str] | None = None) -> str:
         return done
 
     h = hashlib.sha256()
+    # each list of formulas is preceded by its length: the parts read back one way only, even
+    # if a formula prints as one of the words between them
     parts = [f"format={CACHE_FORMAT}", _versions(), f"mode={mode}", vc.kind.value,
-             *map(text, vc.hypotheses), "goal", text(vc.goal)]
+             f"hypotheses={len(vc.hypotheses)}", *map(text, vc.hypotheses), text(vc.goal),
+             f"slices={len(vc.slices)}"]
     for sl in vc.slices:
-        parts.extend(("slice", sl.label, *map(text, sl.hypotheses)))
+        parts.extend((sl.label, f"hypotheses={len(sl.hypotheses)}", *map(text, sl.hypotheses)))
     for part in parts:
         h.update(part.encode())
         h.update(b"\0")
