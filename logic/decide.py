@@ -241,10 +241,13 @@ class Prepared:
 
 
 def prepare(formula: Term, attempt: Attempt, *, encoding: str = "auto",
-            timeout: float = DEFAULT_TIMEOUT, max_instances: int = MAX_INSTANCES) -> Prepared:
+            timeout: float = DEFAULT_TIMEOUT, max_instances: int = MAX_INSTANCES,
+            staged: bool = True) -> Prepared:
     """The reduction of ``formula`` that ``attempt`` names, built within ``timeout`` seconds
     with at most ``max_instances`` quantifier instances (else :class:`TooManyInstances`, or
-    another :class:`UnsupportedError`, as :func:`check` reports them)."""
+    another :class:`UnsupportedError`, as :func:`check` reports them). ``staged`` (as ``check``
+    builds it): stopped before the triggered rounds where they would add many instances
+    (:meth:`logic.reduce.Reducer.run`); ``False``: the whole reduction."""
     from logic.reduce import reduce_formula
 
     start = time.perf_counter()
@@ -252,7 +255,7 @@ def prepare(formula: Term, attempt: Attempt, *, encoding: str = "auto",
                                triggers=attempt.triggers, deadline=start + timeout,
                                witness_terms=attempt.witness_terms, anchored=attempt.anchored,
                                member_triggers=attempt.member_triggers,
-                               max_instances=max_instances, staged=attempt.triggers)
+                               max_instances=max_instances, staged=staged and attempt.triggers)
     return Prepared(formula, attempt, reduction, time.perf_counter() - start)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,8 +130,7 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
     from hoverify.engine.runner import without_lemmas
     from hoverify.engine.vcgen import generate
     from hoverify.loader import load_and_compile
-    from logic.decide import Attempt
-    from logic.reduce import reduce_formula
+    from logic.decide import Attempt, prepare
 
     _, cm = load_and_compile(model_path)
     all_vcs = generate(cm)
@@ -147,10 +147,8 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
         at = Attempt.from_label(str(r.stats.get("attempt", "depth 1, triggers")))
         label = r.stats.get("slice")
         formula = vc.slice_negation(str(label)) if label is not None else vc.negation
-        red = reduce_formula(formula, depth=at.depth, triggers=at.triggers,
-                             witness_terms=at.witness_terms, anchored=at.anchored,
-                             member_triggers=at.member_triggers,
-                             staged=bool(r.stats.get("before_triggered_rounds")))
+        red = prepare(formula, at, timeout=math.inf,
+                      staged=bool(r.stats.get("before_triggered_rounds"))).reduction
         path = folder / smtlib_file_name(r.name)
         path.write_text(red.smtlib(), encoding="utf-8")
         written.append(path)
