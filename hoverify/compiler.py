@@ -48,8 +48,8 @@ import ast
 import inspect
 import textwrap
 import weakref
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hoverify.compile_expr import (
@@ -105,11 +105,65 @@ from logic.terms import (
     Subset,
     Term,
     Var,
+    free_vars,
     substitute,
+    symbols,
 )
 
 VERSIONS = ("next", "old", "init")
 RESERVED = ("HO", "coord", "proc", "input", "C", "AHO", "r", "phase", "n")
+
+
+@dataclass(frozen=True)
+class RelationParts:
+    """The pieces of a round's relation (see the module docstring), from which
+    :meth:`assemble` builds it: whole, or restricted to the updates of some locals.
+
+    ``globals``: the conjuncts about ``r`` and ``phase`` (and ``C ⊆ C'``); ``receiver``: the
+    process ``p`` of ``∀p``; ``evars``: the witness senders and choices bound by ``∃`` under it;
+    ``witnesses``: the witnesses' constraints; ``stores``: per local, the post-state symbols it
+    defines (``x'``, ``x_def'``) and its store; ``crashed``: under crash-stop, ``p ∈ C'`` and
+    each local's frame (in the order of ``stores``)."""
+
+    globals: tuple[Term, ...]
+    receiver: Term
+    evars: tuple[Term, ...]
+    witnesses: tuple[Term, ...]
+    stores: tuple[tuple[frozenset[FunctionSymbol], Term], ...]
+    crashed: tuple[Term, tuple[Term, ...]] | None = None
+
+    def assemble(self, keep: frozenset[int] | None = None, witnesses: bool = True) -> Term:
+        """The relation with the stores of the locals numbered ``keep`` (all if ``None``) and,
+        if ``witnesses``, the witnesses' constraints. Each restriction only drops conjuncts
+        under the quantifiers, so the result is implied by the whole relation."""
+        picked = [i for i in range(len(self.stores)) if keep is None or i in keep]
+        body = mk_and(*(self.witnesses if witnesses else ()),
+                      *[self.stores[i][1] for i in picked])
+        used = free_vars(body)
+        evars = [v for v in self.evars if v in used]
+        if evars:
+            body = Exists(evars, body)
+        if self.crashed is not None:
+            in_post, frames = self.crashed
+            body = mk_and(mk_implies(in_post, mk_and(*[frames[i] for i in picked])),
+                          mk_implies(mk_not(in_post), body))
+        return mk_and(*self.globals, Forall(self.receiver, body))
+
+    def updates(self, wanted: Collection[FunctionSymbol]) -> Term | None:
+        """The relation restricted to the stores that define a symbol of ``wanted`` (and the
+        stores those mention, transitively: a store may name another local's post-state value),
+        without the witnesses' constraints (the choices of ``min``, ``max``, ``max_by`` and
+        ``min_most_often`` become arbitrary senders); ``None`` if that drops nothing."""
+        keep: set[int] = set()
+        todo = set(wanted)
+        while todo:
+            new = {i for i, (defined, _) in enumerate(self.stores)
+                   if i not in keep and defined & todo}
+            keep |= new
+            todo = set().union(*(symbols(self.stores[i][1]) for i in new)) if new else set()
+        if len(keep) == len(self.stores) and not self.witnesses:
+            return None
+        return self.assemble(frozenset(keep), witnesses=False)
 
 
 @dataclass(frozen=True)
@@ -126,6 +180,12 @@ class RoundRelation:
     deterministic: bool
     messages: Messages = field(repr=False, compare=False)
     fault_symbols: FaultSymbols | None = field(default=None, repr=False, compare=False)
+    #: the pieces ``relation`` is built from (:meth:`RelationParts.assemble`)
+    parts: RelationParts | None = field(default=None, repr=False, compare=False)
+
+    def updates(self, wanted: Collection[FunctionSymbol]) -> Term | None:
+        """:meth:`RelationParts.updates` of this round (``None`` without parts)."""
+        return None if self.parts is None else self.parts.updates(wanted)
 
 
 @dataclass(frozen=True, eq=False)
@@ -453,10 +513,11 @@ class _Compiler:
             parts.append(value)
         return mk_and(*parts)
 
-    def frame(self, syms: Symbols, p: Term) -> Term:
+    def frame(self, syms: Symbols, p: Term, local: str | None = None) -> Term:
+        """``x'(p) = x(p)`` for every local (for ``local`` only, if given)."""
         env = self.pre_env(syms, p)
         return mk_and(*[self.store(info, env[x], p, "next", env[x])  # type: ignore[arg-type]
-                        for x, info in syms.locals.items()])
+                        for x, info in syms.locals.items() if local in (None, x)])
 
     # ---- the pieces ----------------------------------------------------------------------------
     def run(self) -> CompiledModel:
@@ -479,9 +540,7 @@ class _Compiler:
         for rr, rnd in zip(prelim, model.rounds, strict=True):
             pred = model.round_predicate(rr.index)
             ho_pred = specs.ho_predicate(pred, rnd) if pred is not None else None
-            rounds.append(RoundRelation(rr.name, rr.index, rr.file, rr.line, rr.relation, ho_pred,
-                                        rr.wellformed, rr.deterministic, rr.messages,
-                                        rr.fault_symbols))
+            rounds.append(replace(rr, safety=ho_pred))
         faults = self.fault_formula(syms, specs)
         min_n = model.min_n
         if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
@@ -601,12 +660,9 @@ class _Compiler:
                   for x, info in syms.locals.items()]
         wit = [c for _, c in witnesses]
         evars = [v for v, _ in witnesses] + ub.choices
-        body = mk_and(*wit, *stores)
         wf_upd = mk_and(*wit, *[c for c, _ in ub.obligations]) if ub.obligations else TRUE
-        if evars:
-            body = Exists(evars, body)
-            if wf_upd is not TRUE:
-                wf_upd = Exists(evars, wf_upd)
+        if evars and wf_upd is not TRUE:
+            wf_upd = Exists(evars, wf_upd)
         wf_send = mk_and(*[c for c, _ in sb.obligations])
         glob = []
         if k > 1:
@@ -615,20 +671,24 @@ class _Compiler:
         else:
             glob.append(Eq(syms.phase, syms.r))
         glob.append(Ge(syms.r, IntConst(0)))
+        crashed: tuple[Term, tuple[Term, ...]] | None = None
         if syms.crashed is not None:
             c_pre, c_post = App(syms.crashed), App(syms.crashed.versioned("next"))
             glob.append(Subset(c_pre, c_post))
             in_post = Member(p, c_post)
-            body = mk_and(mk_implies(in_post, self.frame(syms, p)),
-                          mk_implies(mk_not(in_post), body))
+            crashed = in_post, tuple(self.frame(syms, p, x) for x in syms.locals)
             wf_upd = mk_implies(mk_not(in_post), wf_upd)
             wf_send = mk_implies(mk_not(Member(s, c_pre)), wf_send)
-        relation = mk_and(*glob, Forall(p, body))
+        defined = [frozenset(sym.versioned("next") for sym in (info.sym, info.def_sym)
+                             if sym is not None) for info in syms.locals.values()]
+        parts = RelationParts(tuple(glob), p, tuple(evars), tuple(wit),
+                              tuple(zip(defined, stores, strict=True)), crashed)
+        relation = parts.assemble()
         wf = mk_and(Forall(s, wf_send) if wf_send is not TRUE else TRUE,
                     Forall(p, wf_upd) if wf_upd is not TRUE else TRUE)
         line = upd_src.tree.lineno + upd_src.line_off
         return RoundRelation(rnd.__name__, j, upd_src.file, line, relation, None, wf,
-                             not ub.choices, messages, fs)
+                             not ub.choices, messages, fs, parts)
 
     def fault_formula(self, syms: Symbols, specs: _SpecCompiler) -> Term | None:
         fm = self.model.faults()

@@ -13,8 +13,8 @@ from hoverify.executor import initial_state
 from hoverify.loader import load_model
 from logic import to_text
 from logic.evaluate import holds
-from logic.sorts import BOOL, INT, PROC, SET_PROC
-from logic.terms import Op, conjuncts, subterms
+from logic.sorts import BOOL, INT, PROC, SET_PROC, FunctionSymbol
+from logic.terms import Op, conjuncts, subterms, symbols
 
 HEADER = "from hoverify import Algorithm, Local, Round, broadcast, n\n"
 
@@ -158,3 +158,67 @@ def test_wellformedness_condition(tmp_path: Path) -> None:
     rr = compile_model(m).rounds[0]
     assert "w in HO(p)" in to_text(rr.wellformed)
     assert "x'(p) = x(w)" in to_text(rr.relation)
+
+
+def _post(cm: object, *names: str) -> set[FunctionSymbol]:
+    syms = cm.symbols  # type: ignore[attr-defined]
+    return {syms.locals[x].sym.versioned("next") for x in names}
+
+
+@pytest.mark.parametrize("name", ["otr.py", "lastvoting.py", "floodmin.py", "ate.py"])
+def test_a_rounds_relation_is_assembled_from_its_parts(name: str) -> None:
+    """One definition: the relation is what its parts assemble to whole, and the updates of
+    every local together, with the witnesses' constraints, are the relation again."""
+    cm = compile_model(load_model(MODELS / name))
+    for rr in cm.rounds:
+        assert rr.parts is not None and rr.parts.assemble() is rr.relation
+        every = frozenset(range(len(rr.parts.stores)))
+        assert rr.parts.assemble(every) is rr.relation
+
+
+def test_the_updates_of_some_locals_keep_what_they_mention(tmp_path: Path) -> None:
+    """One-Third Rule: the updates of ``x`` alone drop the decision's stores and the choice of
+    the most often received value (an arbitrary sender's ``x``). A store that names another
+    local's post-state value (``p.z = p.x``: ``z'(p) = x'(p)``) keeps that local's update."""
+    m = _model(tmp_path, """            p.x = mbox.min() + 1
+            p.z = p.x""", extra="    z = Local(int, initial=0)\n")
+    named = compile_model(m)
+    z_only = named.rounds[0].updates(_post(named, "z"))
+    assert z_only is not None and _post(named, "x", "z") <= symbols(z_only)
+    assert not _post(named, "y") & symbols(z_only)
+    cm = compile_model(load_model(MODELS / "otr.py"))
+    (rr,) = cm.rounds
+    x, decided, decision = (_post(cm, v) for v in ("x", "decided", "decision"))
+    only_x = rr.updates(x)
+    assert only_x is not None
+    kept = symbols(only_x)
+    assert x <= kept and not (decided | decision) & kept
+    # no witness constraint: no quantifier but the receiver's and its witness's
+    assert sorted(t.op.name for t in subterms(only_x) if t.op in (Op.FORALL, Op.EXISTS)) == [
+        "EXISTS", "FORALL"]
+    with_decision = rr.updates(decision)
+    assert with_decision is not None and decision <= symbols(with_decision)
+    assert not (x | decided) & symbols(with_decision)
+    # every local wanted: nothing to drop but the witnesses' constraints, if any
+    lv = compile_model(load_model(MODELS / "lastvoting.py"))
+    every = _post(lv, *lv.symbols.locals)
+    assert [r.parts is not None and bool(r.parts.witnesses) for r in lv.rounds] == [
+        True, False, False, False]
+    assert [r.updates(every) is None for r in lv.rounds] == [False, True, True, True]
+
+
+@pytest.mark.parametrize("name", ["otr.py", "floodmin.py"])
+def test_the_relation_implies_the_updates_of_each_local(name: str) -> None:
+    """Each restriction is implied by the relation (the decision procedure proves it), so a
+    VC proved from it is proved; under crash-stop (FloodMin) too, with each local's frame."""
+    from logic.decide import check  # noqa: PLC0415
+    from logic.result import Answer  # noqa: PLC0415
+    from logic.terms import And, Not  # noqa: PLC0415
+
+    cm = compile_model(load_model(MODELS / name))
+    for rr in cm.rounds:
+        for local in cm.symbols.locals:
+            updates = rr.updates(_post(cm, local))
+            assert updates is not None and updates is not rr.relation
+            res = check(And(rr.relation, Not(updates)), timeout=20)
+            assert res.answer is Answer.UNSAT, (rr.name, local, res.reason)

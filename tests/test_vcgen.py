@@ -30,6 +30,9 @@ from hoverify.engine.vcgen import (
     LEMMA_BEFORE,
     ROUND_ALONE,
     ROUND_AND_LEMMAS,
+    UPDATES,
+    UPDATES_AND_LEMMAS,
+    UPDATES_WITHOUT_INVARIANTS,
     WITHOUT_INVARIANTS,
     VCKind,
     generate,
@@ -39,6 +42,7 @@ from logic.decide import Prepared
 from logic.evaluate import holds
 from logic.printer import to_text
 from logic.structure import Structure
+from logic.terms import symbols
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -135,12 +139,14 @@ def test_random_states_find_nothing_for_an_inductive_invariant() -> None:
 
 def test_round_lemmas_stand_for_their_round() -> None:
     """A round lemma is a VC of its own (from the round and the lemmas before it), tried first
-    from the lemma just before it alone and from the round alone, without the invariants. Every
-    other VC over the round keeps the round's relation and not the lemmas, and is first tried from
-    the lemmas instead of the relation: that is how the seed paper's invariant is proved."""
+    from the lemma just before it alone, from the updates of its locals and the lemmas before it,
+    and from the round alone, without the invariants. Every other VC over the round keeps the
+    round's relation and not the lemmas, and is first tried from the lemmas instead of the
+    relation: that is how the seed paper's invariant is proved."""
     cm, vcs = _vcs("otr.py")
     by_name = {vc.name: vc for vc in vcs}
-    relation = cm.rounds[0].relation
+    rr = cm.rounds[0]
+    relation = rr.relation
     lemmas = [by_name[f"round_lemmas[Exchange][{k}]"] for k in range(5)]
     goals = {lm.goal for lm in lemmas}
     for k, lm in enumerate(lemmas):
@@ -148,27 +154,42 @@ def test_round_lemmas_stand_for_their_round() -> None:
         assert lm.lemma_of == "Exchange"
         assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
         assert [sl.label for sl in lm.slices] == (
-            [LEMMA_BEFORE, ROUND_ALONE, ROUND_AND_LEMMAS] if k else [ROUND_ALONE])
-        assert [sl.extends for sl in lm.slices] == ([None, None, ROUND_ALONE] if k else [None])
+            [LEMMA_BEFORE, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS] if k
+            else [UPDATES, ROUND_ALONE])
+        assert [sl.extends for sl in lm.slices] == (
+            [None, None, None, ROUND_ALONE] if k else [None, None])
+        updates = rr.updates(symbols(lm.goal))
+        assert updates is not None and updates is not relation
         for sl in lm.slices:
-            assert (relation in sl.hypotheses) == (sl.label != LEMMA_BEFORE)
+            narrow = sl.label in (UPDATES, UPDATES_AND_LEMMAS)
+            assert (relation in sl.hypotheses) == (sl.label != LEMMA_BEFORE and not narrow)
+            assert (updates in sl.hypotheses) == narrow
             assert not set(cm.invariants) & set(sl.hypotheses)
-            assert set(sl.hypotheses) < set(lm.hypotheses)
+            assert set(sl.hypotheses) - {updates} < set(lm.hypotheses)
             assert set(sl.hypotheses) & goals == (
                 {lemmas[k - 1].goal} if sl.label == LEMMA_BEFORE
-                else {x.goal for x in lemmas[:k]} if sl.label == ROUND_AND_LEMMAS else set())
+                else {x.goal for x in lemmas[:k]} if sl.label in (ROUND_AND_LEMMAS,
+                                                                  UPDATES_AND_LEMMAS)
+                else set())
     # lemma 1 is about who heard whom (|HO(i)| > 2n/3 ...): the others are about states
     heard = {lemmas[1].goal}
     for name in ("invariant[0] Exchange", "irrevocability Exchange",
                  "termination step 1 stable Exchange", "termination step 2 progress Exchange"):
         vc = by_name[name]
         assert relation in vc.hypotheses and not goals & set(vc.hypotheses)
-        # a progress VC: the round without invariants first; a stability VC: second
+        # a progress VC: the round without invariants first; a stability VC: after the lemmas
+        # about states and the updates of its locals
         assert [sl.label for sl in vc.slices] == (
             [WITHOUT_INVARIANTS, BY_STATE_LEMMAS, BY_LEMMAS] if vc.kind is VCKind.PROGRESS
-            else [BY_STATE_LEMMAS, WITHOUT_INVARIANTS, BY_LEMMAS]
+            else [BY_STATE_LEMMAS, UPDATES_WITHOUT_INVARIANTS, WITHOUT_INVARIANTS, BY_LEMMAS]
             if vc.kind is VCKind.STABILITY else [BY_STATE_LEMMAS, BY_LEMMAS])
-        states, every = (sl for sl in vc.slices if sl.label != WITHOUT_INVARIANTS)
+        if vc.kind is VCKind.STABILITY:
+            bare, narrow = (next(sl for sl in vc.slices if sl.label == label).hypotheses
+                            for label in (WITHOUT_INVARIANTS, UPDATES_WITHOUT_INVARIANTS))
+            assert narrow == tuple(rr.updates(symbols(vc.goal)) if h is relation else h
+                                   for h in bare)
+        states, every = (sl for sl in vc.slices
+                         if sl.label not in (WITHOUT_INVARIANTS, UPDATES_WITHOUT_INVARIANTS))
         assert relation not in every.hypotheses and relation not in states.hypotheses
         assert set(every.hypotheses) == (set(vc.hypotheses) - {relation}) | goals
         assert set(states.hypotheses) == (set(vc.hypotheses) - {relation}) | (goals - heard)
@@ -193,7 +214,8 @@ def test_a_lemmas_slice_from_the_lemmas_before_goes_first_if_hardly_larger() -> 
     same = next(vc for vc in benor_vcs if vc.name == "round_lemmas[Propose][2]")  # 115, 115
     larger = next(vc for vc in otr_vcs if vc.name == "round_lemmas[Exchange][3]")  # 132, 855
     for cm, vc, first in ((benor, same, ROUND_AND_LEMMAS), (otr, larger, ROUND_ALONE)):
-        pending = [sl for sl in vc.slices if sl.label != LEMMA_BEFORE]
+        pending = [sl for sl in vc.slices
+                   if sl.label not in (LEMMA_BEFORE, UPDATES, UPDATES_AND_LEMMAS)]
         prepared: dict[str, Prepared] = {}
         chosen = _next_slice(vc, pending, prepared, 10.0)
         assert chosen.label == first
@@ -206,7 +228,9 @@ def test_a_lemmas_slice_from_the_lemmas_before_goes_first_if_hardly_larger() -> 
             assert prepared[first].instances <= WIDER_SLICE_GROWTH * alone
         # the one set aside is taken next, with its reduction, and compared with nothing
         assert _next_slice(vc, pending, prepared, 10.0).label != first and not pending
-        res = discharge(cm, vc, "z3", 20)
+        # with only these two slices, the first one taken proves it
+        res = discharge(cm, replace(vc, slices=tuple(
+            sl for sl in vc.slices if sl.label in (ROUND_ALONE, ROUND_AND_LEMMAS))), "z3", 20)
         assert res.status is Status.PROVED and res.stats["slice"] == first, res.reason
 
 
@@ -225,7 +249,8 @@ def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> N
         assert lm.target == "progress['termination'] step 1"
         assert [h for h in lm.hypotheses if h in {x.goal for x in steps + rounds}] == [
             x.goal for x in steps[:k]]
-    (first, *_), (before, *_) = steps[0].slices, steps[2].slices
+    (narrow, first, *_), (before, *_) = steps[0].slices, steps[2].slices
+    assert narrow.label == UPDATES and relation not in narrow.hypotheses
     assert first.label == ROUND_ALONE and relation in first.hypotheses
     assert before.label == LEMMA_BEFORE and relation not in before.hypotheses
     assert steps[1].goal in before.hypotheses and steps[0].goal not in before.hypotheses
@@ -444,14 +469,16 @@ def test_a_chain_step_is_tried_without_the_invariants() -> None:
     """Proof chains' VCs over a round get a slice without the model's invariants (the round,
     the chain's premises, the good round's predicate): One-Third Rule's termination steps hold
     of the round alone. A progress VC tries it first; a stability VC after the lemmas about
-    states. Safety VCs do not get it (they need the invariants)."""
+    states and the updates of its locals without the invariants. Safety VCs do not get it
+    (they need the invariants)."""
     _, cm = load_and_compile(MODELS / "otr.py")
     vcs = generate(cm)
     invariants = set(cm.invariants)
     for vc in vcs:
         labels = [sl.label for sl in vc.slices]
         if vc.kind.liveness and vc.round is not None and not vc.lemma:
-            where = 0 if vc.kind is VCKind.PROGRESS else 1
+            # after the lemmas about states and the updates of its locals, without invariants
+            where = 0 if vc.kind is VCKind.PROGRESS else 2
             assert labels[where] == WITHOUT_INVARIANTS, vc.name
             bare = vc.slices[where].hypotheses
             assert not invariants & set(bare) and set(bare) < set(vc.hypotheses)
