@@ -806,3 +806,19 @@ def test_vc_processes_die_with_a_killed_check(tmp_path: Path) -> None:
     while _processes_running(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _processes_running(marker) == []
+
+
+def test_the_header_counts_the_selected_vcs_and_says_if_lemmas_may_follow() -> None:
+    """``--only`` a VC that may rest on lemmas: the header counts it alone and says that the
+    lemmas its proof rests on are checked too; their lines come as they are needed."""
+    import io
+
+    from hoverify.commands.check import _Stream
+
+    for names, premises, header in (
+            (["invariant[0] Exchange"], True, "(1 VC, with the lemmas its proof rests on)"),
+            (["a", "b"], True, "(2 VCs, with the lemmas their proofs rest on)"),
+            (["a", "b"], False, "(2 VCs)")):
+        out = io.StringIO()
+        _Stream(out, None, "m.py", "M", False).start(names, premises)
+        assert out.getvalue() == f"m.py: M {header}\n"

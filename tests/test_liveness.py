@@ -11,7 +11,7 @@ import pytest
 
 import hoverify
 from hoverify.engine.results import Status
-from hoverify.engine.vcgen import VCKind, generate
+from hoverify.engine.vcgen import FROM_LEMMAS, VCKind, generate
 from hoverify.errors import CompileError
 from hoverify.liveness.ltl import LtlError, mismatch_message, parse_ltl, supplies
 from hoverify.loader import load_and_compile
@@ -144,10 +144,29 @@ def test_good_phase_vcs_chain_the_rounds_of_the_phase() -> None:
 def test_termination_is_proved(model: str) -> None:
     report = hoverify.check(MODELS / model, kinds="liveness", timeout=20, cache=False)
     assert report.results
-    # and the round lemmas (safety VCs) that a liveness VC may be proved from
+    # and the round lemmas (safety VCs) that a liveness VC's proof rests on, if any
     assert all(r.kind.liveness or r.target.startswith("round_lemmas[") for r in report.results)
     assert any(r.kind.liveness for r in report.results)
     assert [r.name for r in report.results if r.status is not Status.PROVED] == []
+    if any(r.target.startswith("round_lemmas[") for r in report.results):
+        assert any(r.stats.get("slice") in FROM_LEMMAS for r in report.results)
+
+
+def test_lemmas_no_proof_rests_on_are_neither_waited_for_nor_reported() -> None:
+    """One-Third Rule's liveness VCs may rest on the round's five lemmas, which a liveness-only
+    check brings along; its proofs use none of them, so the report has none (a lemma checked
+    while a process was free is dropped). With everything checked, they are all reported."""
+    from hoverify.loader import load_and_compile  # noqa: PLC0415
+
+    _, cm = load_and_compile(MODELS / "otr.py")
+    live = {vc.name for vc in generate(cm) if vc.kind.liveness}
+    report = hoverify.check(MODELS / "otr.py", kinds="liveness", timeout=20, cache=False,
+                            jobs=2)
+    assert {r.name for r in report.results} == live
+    assert all(r.status is Status.PROVED and r.stats.get("slice") not in FROM_LEMMAS
+               for r in report.results)
+    whole = hoverify.check(MODELS / "otr.py", timeout=20, cache=False, jobs=2)
+    assert sum(r.target.startswith("round_lemmas[") for r in whole.results) == 5
 
 
 def test_too_weak_assumption_is_refuted_with_a_confirmed_counterexample() -> None:

@@ -17,7 +17,6 @@ from hoverify.engine.results import Status, VCResult
 from hoverify.engine.runner import (
     Options,
     check_compiled,
-    lemma_dependencies,
     proof_premises,
     with_lemmas,
     without_lemmas,
@@ -265,15 +264,11 @@ def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> N
         if vc is not progress:
             assert all(not step_goals & set(s.hypotheses) for s in vc.slices
                        if s.label in FROM_LEMMAS), vc.name
-    index = {vc.name: i for i, vc in enumerate(vcs)}
-    deps = lemma_dependencies(vcs)
     # the step's last lemma, and the lemmas it is proved from in turn: if the first is refuted,
     # the progress VC proved from the last counts for nothing
-    assert {vcs[d].name for d in deps[index[progress.name]]} == {
-        x.name for x in [*rounds, *steps]}
-    assert {vcs[d].name for d in deps[index["termination step 1 stable Exchange"]]} == {
-        x.name for x in rounds}
-    # and the lemmas they are proved from in turn
+    stable = by_name["termination step 1 stable Exchange"]
+    assert [vc.name for vc in with_lemmas([stable], vcs)] == [
+        *(x.name for x in rounds), stable.name]
     assert [vc.name for vc in with_lemmas([progress], vcs)] == [
         *(x.name for x in rounds), *(x.name for x in steps), progress.name]
     assert [vc.name for vc in with_lemmas([steps[1]], vcs)] == [steps[0].name, steps[1].name]
@@ -353,7 +348,6 @@ def test_a_proof_rests_on_the_lemmas_it_used_only(tmp_path: Path) -> None:
     path.write_text(text.replace(last, last + false))
     report = hoverify.check(path, only="invariant[0] Exchange", timeout=20, cache=False)
     by_name = {r.name: r for r in report.results}
-    assert by_name["round_lemmas[Exchange][5]"].status is Status.REFUTED
     inv = by_name["invariant[0] Exchange"]
     assert inv.status is Status.PROVED and inv.stats["slice"] == BY_STATE_LEMMAS
     cm = compile_model(load_model(path))
@@ -362,8 +356,14 @@ def test_a_proof_rests_on_the_lemmas_it_used_only(tmp_path: Path) -> None:
     results = {k: by_name[vc.name] for k, vc in enumerate(vcs) if vc.name in by_name}
     used = {vcs[k].name for k in proof_premises(vcs, results, i)}
     assert "round_lemmas[Exchange][5]" not in used and "round_lemmas[Exchange][4]" in used
-    # every lemma a proof of it could use is awaited, the false one too
-    assert "round_lemmas[Exchange][5]" in {vcs[k].name for k in lemma_dependencies(vcs)[i]}
+    # the report has the VC asked for and the lemmas its proof used, every one proved; the
+    # false lemma, which a proof of it could have used (it was brought along), is not among them
+    assert set(by_name) == used | {inv.name}
+    assert all(r.status is Status.PROVED for r in report.results)
+    assert "round_lemmas[Exchange][5]" in {vc.name for vc in with_lemmas([vcs[i]], vcs)}
+    false = hoverify.check(path, only="round_lemmas[Exchange][5]", timeout=20, cache=False)
+    assert {r.name: r.status for r in false.results}["round_lemmas[Exchange][5]"] is (
+        Status.REFUTED)
 
 
 def test_verdicts_may_arrive_in_any_order(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -374,7 +374,7 @@ def test_verdicts_may_arrive_in_any_order(monkeypatch: pytest.MonkeyPatch) -> No
     import hoverify.engine.runner as runner
     from hoverify.engine.discharge import discharge as decide
 
-    def backwards(cm, batch, opts, hints):  # type: ignore[no-untyped-def]
+    def backwards(cm, batch, opts, hints, *_):  # type: ignore[no-untyped-def]
         done = [(j, decide(cm, vc, opts.backend, opts.timeout, hint=hint))
                 for j, (vc, hint) in enumerate(zip(batch, hints, strict=True))]
         yield from reversed(done)
@@ -400,7 +400,8 @@ def test_every_vc_checked_again_without_false_lemmas_is_reported_once(tmp_path: 
                    kinds="safety", search=False)
     names: list[str] = []
     reported: list[VCResult] = []
-    report = check_compiled(cm, str(path), opts, reported.append, names.extend)
+    report = check_compiled(cm, str(path), opts, reported.append,
+                            lambda ns, _: names.extend(ns))
     assert sorted(r.name for r in reported) == sorted(names) == sorted(
         r.name for r in report.results)
     final = {r.name: r.status for r in report.results}
@@ -458,11 +459,10 @@ def test_lemmas_wait_for_the_lemmas_before_them() -> None:
     (among its hypotheses) as well as a VC with a slice from the round's lemmas."""
     _, cm = load_and_compile(MODELS / "otr.py")
     vcs = generate(cm)
-    deps = lemma_dependencies(vcs)
-    names = [vc.name for vc in vcs]
-    second = names.index("round_lemmas[Exchange][1]")
-    assert names.index("round_lemmas[Exchange][0]") in deps[second]
-    assert names.index("round_lemmas[Exchange][0]") not in deps
+    first, second = (next(vc for vc in vcs if vc.name == f"round_lemmas[Exchange][{k}]")
+                     for k in (0, 1))
+    assert with_lemmas([second], vcs) == [first, second]
+    assert with_lemmas([first], vcs) == [first]
 
 
 def test_a_chain_step_is_tried_without_the_invariants() -> None:

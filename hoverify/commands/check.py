@@ -294,9 +294,15 @@ class _Stream:
         self.next = 0
         self.count = 0
 
-    def start(self, names: list[str]) -> None:
+    def start(self, names: list[str], premises: bool = False) -> None:
+        """The header: the selected VCs (``premises``: and the lemmas their proofs rest on,
+        printed as they come)."""
         self.names = names
-        self.out.write(f"{self.file}: {self.model} ({len(names)} VCs)\n")
+        count = f"{len(names)} VC{'' if len(names) == 1 else 's'}"
+        if premises:
+            whose = "its proof rests" if len(names) == 1 else "their proofs rest"
+            count += f", with the lemmas {whose} on"
+        self.out.write(f"{self.file}: {self.model} ({count})\n")
         self.out.flush()
 
     def result(self, r: Any) -> None:

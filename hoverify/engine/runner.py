@@ -150,28 +150,32 @@ def hard_deadline(opts: Options) -> float:
     return 2 * budget + HARD_GRACE
 
 
-def start_order(hints: list[Hint | None]) -> list[int]:
+def start_order(hints: list[Hint | None], optional: frozenset[int] = frozenset()) -> list[int]:
     """The order in which to start VCs with these ``hints`` (by index): in order, except that
     those with hints start after the others, longest (recorded) first, so that the last to
-    finish are short ones."""
-    def key(i: int) -> tuple[int, float, int]:
+    finish are short ones; the ``optional`` ones (lemmas that a proof may or may not need) after
+    all the others, in the same order among themselves."""
+    def key(i: int) -> tuple[bool, int, float, int]:
         hint = hints[i]
-        return (0, 0.0, i) if hint is None else (1, -hint.seconds, i)
+        return (i in optional, *((0, 0.0, i) if hint is None else (1, -hint.seconds, i)))
 
     return sorted(range(len(hints)), key=key)
 
 
-def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options,
-              hints: list[Hint | None]) -> Iterator[tuple[int, VCResult]]:
+def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options, hints: list[Hint | None],
+              optional: frozenset[int] = frozenset(),
+              settled: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, VCResult]]:
     """Discharge each VC in its own forked process, ``opts.jobs`` at a time, each under a memory
     limit and a hard deadline (:func:`hard_deadline`: the procedure enforces the timeout itself,
     this catches what it cannot, such as a solver that ignores its own limit), with its hint.
-    Yields results as they complete, the VCs started in :func:`start_order`."""
+    Yields results as they complete, the VCs started in :func:`start_order` (the ``optional``
+    ones last). Once ``settled()`` (asked after each result) holds, the VCs still running or
+    waiting are dropped: only optional ones may be."""
     import multiprocessing
     from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
-    pending = start_order(hints)[::-1]
+    pending = start_order(hints, optional)[::-1]
     # conn -> (index, process, _, start)
     running: dict[Connection[object, _Message], tuple[int, ForkProcess, None, float]] = {}
     hard = hard_deadline(opts)
@@ -206,6 +210,9 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options,
                     proc.join()
                     seconds = time.perf_counter() - st
                     yield i, msg[1] if msg[0] == "ok" else _failed(vcs[i], opts, msg[1], seconds)
+                if ready and settled():
+                    assert not ({i for i, *_ in running.values()} | set(pending)) - optional
+                    return  # the finally clause stops the ones running
                 now = time.perf_counter()
                 for conn, (i, proc, _, st) in list(running.items()):
                     if now - st > hard:
@@ -224,20 +231,25 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options,
 
 def check_compiled(cm: CompiledModel, file: str, opts: Options,
                    progress: Progress | None = None,
-                   on_start: Callable[[list[str]], None] | None = None) -> ModelReport:
-    """Check every (selected) VC of ``cm``; ``on_start`` is called with the VCs' names first,
+                   on_start: Callable[[list[str], bool], None] | None = None) -> ModelReport:
+    """Check every (selected) VC of ``cm``; ``on_start`` is called first with the selected VCs'
+    names and whether lemmas were brought along (reported only if a proof rests on them),
     ``progress`` with each result as it arrives (in completion order)."""
     from hoverify.engine.cache import ResultCache, vc_key
     from hoverify.engine.discharge import discharge
 
     start = time.perf_counter()
     every = generate(cm)
-    vcs = with_lemmas([vc for vc in selected(every, opts.only)
-                       if opts.kinds == "all" or vc.kind.liveness == (opts.kinds == "liveness")],
-                      every)
-    deps = lemma_dependencies(vcs)
-    if on_start is not None and vcs:
-        on_start([vc.name for vc in vcs])
+    chosen = [vc for vc in selected(every, opts.only)
+              if opts.kinds == "all" or vc.kind.liveness == (opts.kinds == "liveness")]
+    vcs = with_lemmas(chosen, every)
+    # the lemmas brought along only because a proof of a chosen VC may rest on them: checked
+    # after the chosen ones (while they run, if a process is free), and reported only if a proof
+    # the report gives does rest on them; once none waits for one, the others are dropped
+    wanted = {vc.name for vc in chosen}
+    optional = frozenset(i for i, vc in enumerate(vcs) if vc.name not in wanted)
+    if on_start is not None and chosen:
+        on_start([vc.name for vc in chosen], bool(optional))
     cache = ResultCache() if opts.cache else None
     texts: dict[Term, str] = {}  # the formulas printed for the keys
     keys = [vc_key(vc, opts.backend, texts) for vc in vcs]
@@ -261,19 +273,39 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     retry: list[int] = []  # proved from lemmas that are not all proved: checked again without
     todo: list[int] = []
 
+    # the lemmas a proof that counts for nothing rested on (a VC checked again without them):
+    # reported, since they are why its verdict is the one without lemmas
+    voided: set[int] = set()
+
+    def reported() -> list[int]:
+        """The VCs the report is about: the chosen ones, and the lemmas their proofs rest on
+        (:func:`proof_premises`, through the verdicts known so far) or rested on before they
+        were checked again."""
+        out = {i for i in range(len(vcs)) if i not in optional} | voided
+        for i in list(out):
+            out.update(proof_premises(vcs, results, i))
+        return sorted(out)
+
+    def settled() -> bool:
+        """Whether every VC the report is about has a verdict: the optional lemmas still
+        unchecked are then needed by no proof."""
+        return all(i in results for i in reported())
+
     def show() -> None:
-        """Report every result whose verdict is final: a VC that may be proved from its round's
-        lemmas (in a slice, or among its hypotheses: a lemma is proved from the lemmas before
-        it) waits for their verdicts, and if its proof used one that is not proved, is checked
-        again without them."""
-        for i in sorted(results):
-            if i in shown or i in retry or any(d not in results for d in deps.get(i, ())):
+        """Report every result whose verdict is final: a VC proved from its round's lemmas (in
+        a slice, or among its hypotheses: a lemma is proved from the lemmas before it) waits for
+        the verdicts of the lemmas its proof used, and of those their proofs used in turn, and
+        if one is not proved, is checked again without them."""
+        for i in reported():
+            if i in shown or i in retry or i not in results:
                 continue
             r = results[i]
-            # every lemma it may rest on has its verdict (awaited above)
             premises = proof_premises(vcs, results, i)
+            if any(d not in results for d in premises):
+                continue  # the verdicts of the lemmas it was proved from are still to come
             if unproved_lemmas(r, [results[d] for d in premises]):
                 retry.append(i)
+                voided.update(premises)
                 continue
             shown.add(i)
             if progress is not None:
@@ -297,20 +329,25 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
         show()
 
     def discharge_all(indices: list[int], batch: list[VC]) -> None:
+        if not batch or settled():
+            return
         if "fork" in _start_methods():
-            if batch:
-                _prepare_workers()
+            _prepare_workers()
             # the objects made so far stay out of the VC processes' garbage collections, which
             # would otherwise touch (and so copy) every page inherited from this process: 4% of
             # LastVoting's safety check
             gc.freeze()
             try:
-                for j, r in _isolated(cm, batch, opts, [hints.get(vc.name) for vc in batch]):
+                spare = frozenset(j for j, i in enumerate(indices) if i in optional)
+                for j, r in _isolated(cm, batch, opts, [hints.get(vc.name) for vc in batch],
+                                      spare, settled):
                     done(indices[j], r)
             finally:
                 gc.unfreeze()
-        else:  # no fork (not POSIX): in this process, one at a time
-            for i, vc in zip(indices, batch):
+        else:  # no fork (not POSIX): in this process, one at a time, the optional ones last
+            for i, vc in sorted(zip(indices, batch), key=lambda p: p[0] in optional):
+                if settled():
+                    break
                 done(i, discharge(cm, vc, opts.backend, opts.timeout, hint=hints.get(vc.name)))
 
     try:
@@ -325,7 +362,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
                 vcs[i] = without_lemmas(vcs[i], vcs)
                 keys[i] = vc_key(vcs[i], opts.backend, texts)
             discharge_all(again, [vcs[i] for i in again])
-        ordered = tuple(results[i] for i in range(len(vcs)))
+        ordered = tuple(results[i] for i in reported())
         if opts.search and any(r.status is not Status.PROVED for r in ordered):
             from hoverify.engine.falsify import search
 
@@ -343,7 +380,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
             r = _failed(vcs[i], opts, NOT_CHECKED, 0.0)
             return replace(r, file=file) if same_file else r
 
-        partial = tuple(final(i) for i in range(len(vcs)))
+        partial = tuple(final(i) for i in reported())
         raise Interrupted(ModelReport(file, cm.model.__name__, partial,
                                       time.perf_counter() - start)) from e
 
@@ -394,17 +431,6 @@ def with_lemmas(vcs: list[VC], every: list[VC]) -> list[VC]:
     return [vc for vc in every if vc.name in wanted]
 
 
-def lemma_dependencies(vcs: list[VC]) -> dict[int, tuple[int, ...]]:
-    """For each VC (by index) that may be proved from lemmas, the indices of the lemmas' VCs it
-    rests on: those of its slice (the round's lemmas, and a chain step's last lemma for that
-    step's progress VC), those among its hypotheses (a lemma's VC has the lemmas before it) and,
-    in turn, the lemmas each of them is proved from."""
-    index = {vc.name: i for i, vc in enumerate(vcs)}
-    out = {i: tuple(sorted(index[lm.name] for lm in _rests_on([vc], vcs)))
-           for i, vc in enumerate(vcs)}
-    return {i: d for i, d in out.items() if d}
-
-
 def without_lemmas(vc: VC, vcs: list[VC]) -> VC:
     """``vc`` without anything a proof of it could take from its round's lemmas (those of
     ``vcs``): no slices, and none of the lemmas among its hypotheses (a lemma's VC has the lemmas
@@ -416,8 +442,9 @@ def without_lemmas(vc: VC, vcs: list[VC]) -> VC:
 def proof_premises(vcs: list[VC], results: Mapping[int, VCResult], i: int) -> list[int]:
     """The lemmas' VCs (indices) that the proof of VC ``i`` rests on, by the proofs found: the
     lemmas among the hypotheses it was proved from (the slice that proved it, else its own), and
-    in turn those of each such lemma's proof. Within :func:`lemma_dependencies` (every lemma any
-    proof of it could use), whose results the caller awaits."""
+    in turn those of each such lemma's proof (a lemma whose verdict is not known yet is among
+    them, but not the lemmas its proof will use: the caller awaits its verdict). Within
+    :func:`with_lemmas` (every lemma any proof of it could use)."""
     found: set[int] = set()
     frontier = [i]
     while frontier:
