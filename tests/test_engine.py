@@ -614,8 +614,9 @@ def test_default_jobs_is_one_per_usable_cpu_capped(monkeypatch: pytest.MonkeyPat
 
 
 # ---- the VC's process is the isolation -----------------------------------------------------------
-# Each VC runs in a forked process of its own, and its solver queries run in that process (not in
-# a child each): what the per-query isolation of logic.backends guaranteed must hold per VC.
+# VCs run in forked worker processes, one at a time each, and their solver queries run in that
+# process (not in a child each): what the per-query isolation of logic.backends guaranteed must
+# hold per VC, and a VC that takes its worker down takes no other VC's verdict with it.
 def _solver_check_does(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
     from hoverify.engine import runner
     from logic import backends
@@ -653,6 +654,82 @@ def test_a_solver_that_kills_its_process_is_an_unknown(monkeypatch: pytest.Monke
     report = _check_without_search("invariant[1] Flood")
     assert _statuses(report) == [("invariant[1] Flood", Status.UNKNOWN)]
     assert "died" in (report.results[0].reason or "")
+
+
+@pytest.mark.parametrize("fault,reason", [("kill", "died"), ("memory", "ran out of memory")])
+def test_a_worker_that_dies_takes_only_its_vc_with_it(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path, fault: str,
+                                                      reason: str) -> None:
+    """The first solver query (in whichever worker) kills its process, or runs out of memory
+    (the worker reports it and ends); the VCs after it, in that worker's place or the other's,
+    get their verdicts, one worker at a time or two."""
+    import signal
+
+    token = tmp_path / "killed"
+
+    def first() -> bool:
+        try:
+            os.close(os.open(token, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return False
+        return True
+
+    def once(solver: Any, timeout: float) -> Any:
+        if fault == "kill" and first():
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(solver, timeout)
+
+    def decide_once(*args: Any, **kwargs: Any) -> Any:
+        if fault == "memory" and first():  # the solver's own faults are its answers
+            raise MemoryError
+        return real_decide(*args, **kwargs)
+
+    from hoverify.engine import discharge
+    from logic import backends
+
+    real, real_decide = backends._CHECKS["z3"], discharge._decide
+    _solver_check_does(monkeypatch, once)
+    monkeypatch.setattr(discharge, "_decide", decide_once)
+    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.loader import load_and_compile
+
+    _, cm = load_and_compile(PROVED)
+    for jobs in (1, 2):
+        token.unlink(missing_ok=True)
+        report = check_compiled(cm, PROVED, Options(timeout=30.0, jobs=jobs, cache=False,
+                                                    search=False))
+        died = [r for r in report.results if r.status is Status.UNKNOWN]
+        assert len(died) == 1 and reason in (died[0].reason or ""), _statuses(report)
+        assert len(report.results) >= 4
+        assert all(r.status is Status.PROVED for r in report.results if r is not died[0])
+
+
+def test_a_worker_checks_vc_after_vc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The VCs' solver queries run in as many processes as jobs, not one per VC: what a worker
+    memoizes for one VC serves the next."""
+    log = tmp_path / "pids"
+
+    def logged(solver: Any, timeout: float) -> Any:
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(solver, timeout)
+
+    from logic import backends
+
+    real = backends._CHECKS["z3"]
+    _solver_check_does(monkeypatch, logged)
+    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.loader import load_and_compile
+
+    _, cm = load_and_compile(PROVED)
+    for jobs in (1, 2):
+        log.unlink(missing_ok=True)
+        report = check_compiled(cm, PROVED, Options(timeout=30.0, jobs=jobs, cache=False,
+                                                    search=False))
+        assert len(report.results) >= 4
+        assert all(r.status is Status.PROVED for r in report.results)
+        pids = set(log.read_text().split())
+        assert 1 <= len(pids) <= jobs and str(os.getpid()) not in pids
 
 
 def test_in_a_portfolio_a_backend_that_crashes_leaves_the_others_their_answer(

@@ -28,7 +28,7 @@ from hoverify.cli import EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN
 if TYPE_CHECKING:
     from hoverify.engine.results import ModelReport
 
-#: the most VCs checked in parallel without ``--jobs`` (each VC's process may use up to 8 GiB)
+#: the most VCs checked in parallel without ``--jobs`` (each worker process may use up to 8 GiB)
 MAX_DEFAULT_JOBS = 4
 
 

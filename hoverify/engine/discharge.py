@@ -283,10 +283,10 @@ def discharge(cm: CompiledModel, vc: VC, mode: str = "z3", timeout: float = 30.0
 
     ``isolate`` (the default) runs each solver query in a forked child that is killed if it
     overruns its timeout (:func:`logic.backends.solve`). The runner passes ``False`` for a single
-    backend: it already runs each VC in a process of its own under a memory limit and a hard
-    deadline, which is that isolation once per VC instead of once per query (LastVoting's safety
-    check: 4.97 -> 4.77 s, median of 5); a solver that ignores its own limit then ends as the
-    VC's timeout. For ``portfolio`` and ``cross-check`` it keeps ``True``: one backend's crash
+    backend: it already runs each VC in a worker process under a memory limit and a hard
+    deadline per VC, which is that isolation once per VC instead of once per query (LastVoting's
+    safety check: 4.97 -> 4.77 s, median of 5); a solver that ignores its own limit then ends as
+    the VC's timeout. For ``portfolio`` and ``cross-check`` it keeps ``True``: one backend's crash
     or overrun must not cost the others their answers.
 
     A proof may rest on the round's lemmas: those of a slice in ``FROM_LEMMAS``, or, for a lemma's

@@ -72,13 +72,18 @@ def selected(vcs: list[VC], only: str | None) -> list[VC]:
 #: the address-space limit of the process that discharges one VC
 MEMORY_LIMIT = 8 << 30
 
-#: what the process checking one VC sends back: its result, or why there is none
-_Message = tuple[Literal["ok"], VCResult] | tuple[Literal["fail"], str]
+#: what a worker sends back for one VC: its result, or why there is none ("last": and the
+#: worker ends)
+_Message = tuple[Literal["ok"], VCResult] | tuple[Literal["fail", "last"], str]
 
 
-def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: Options,
-           hint: Hint | None, parent: int) -> None:
-    """Runs in a forked process: discharge ``vc`` and send the result (or the failure)."""
+def _worker(conn: Connection[_Message, int | None], cm: CompiledModel, vcs: list[VC],
+            opts: Options, hints: list[Hint | None], parent: int) -> None:
+    """Runs in a forked process: discharge the VCs (indices into ``vcs``) that arrive on
+    ``conn`` one at a time, and send each result back (or why there is none); ``None`` ends it.
+    The process is the VCs' isolation: an address-space limit, and the parent kills it if a VC
+    overruns its hard deadline. After running out of memory it sends the failure and ends: a
+    new process takes the next VC."""
     import resource
 
     _die_with_parent(parent)
@@ -93,17 +98,24 @@ def _child(conn: Connection[_Message, object], cm: CompiledModel, vc: VC, opts: 
     except (ValueError, OSError):
         pass
     try:
-        # with one backend this process is the isolation (memory limit above, hard deadline in
-        # _isolated): the solver queries run in it rather than in a child each. With several
-        # (portfolio, cross-check), each query keeps its own child: a backend that crashes must
-        # not take the others' answers down with it
-        conn.send(("ok", discharge(cm, vc, opts.backend, opts.timeout,
-                                   isolate=opts.backend not in BACKENDS, hint=hint)))
-    except MemoryError:
-        conn.send(("fail", f"the decision procedure ran out of memory "
-                           f"({MEMORY_LIMIT >> 30} GiB) on this VC"))
-    except BaseException as e:  # noqa: BLE001 - reported as unknown, never as a verdict
-        conn.send(("fail", f"internal error while checking this VC: {type(e).__name__}: {e}"))
+        while (i := conn.recv()) is not None:
+            try:
+                # with one backend this process is the isolation (memory limit above, hard
+                # deadline in _isolated): the solver queries run in it rather than in a child
+                # each. With several (portfolio, cross-check), each query keeps its own child: a
+                # backend that crashes must not take the others' answers down with it
+                msg: _Message = ("ok", discharge(cm, vcs[i], opts.backend, opts.timeout,
+                                                 isolate=opts.backend not in BACKENDS,
+                                                 hint=hints[i]))
+            except MemoryError:
+                conn.send(("last", f"the decision procedure ran out of memory "
+                                   f"({MEMORY_LIMIT >> 30} GiB) on this VC"))
+                return
+            except BaseException as e:  # noqa: BLE001 - reported as unknown, never as a verdict
+                msg = ("fail", f"internal error while checking this VC: {type(e).__name__}: {e}")
+            conn.send(msg)
+    except EOFError:  # the parent is gone or done
+        pass
     finally:
         conn.close()
 
@@ -165,65 +177,93 @@ def start_order(hints: list[Hint | None], optional: frozenset[int] = frozenset()
 def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options, hints: list[Hint | None],
               optional: frozenset[int] = frozenset(),
               settled: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, VCResult]]:
-    """Discharge each VC in its own forked process, ``opts.jobs`` at a time, each under a memory
-    limit and a hard deadline (:func:`hard_deadline`: the procedure enforces the timeout itself,
-    this catches what it cannot, such as a solver that ignores its own limit), with its hint.
+    """Discharge the VCs in ``opts.jobs`` forked worker processes (:func:`_worker`), one VC at a
+    time each, under a memory limit and a hard deadline per VC (:func:`hard_deadline`: the
+    procedure enforces the timeout itself, this catches what it cannot, such as a solver that
+    ignores its own limit; the worker is killed, and a new one takes the next VC), with its hint.
     Yields results as they complete, the VCs started in :func:`start_order` (the ``optional``
     ones last). Once ``settled()`` (asked after each result) holds, the VCs still running or
-    waiting are dropped: only optional ones may be."""
+    waiting are dropped: only optional ones may be.
+
+    A worker checks many VCs: what the decision procedure memoizes for one (the normal forms
+    of the invariants and of the round's relation, the solver's start-up) serves the next ones.
+    A process per VC took 30-40% longer (LastVoting's safety VCs one at a time: 5.2-5.9 s,
+    against 3.6-4.2 s in one process)."""
     import multiprocessing
     from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
     pending = start_order(hints, optional)[::-1]
-    # conn -> (index, process, _, start)
-    running: dict[Connection[object, _Message], tuple[int, ForkProcess, None, float]] = {}
+    idle: list[tuple[Connection[int | None, _Message], ForkProcess]] = []
+    # conn -> (index, process, start)
+    busy: dict[Connection[int | None, _Message], tuple[int, ForkProcess, float]] = {}
+    workers = 0  # alive
     hard = hard_deadline(opts)
+
+    def spawn() -> None:
+        nonlocal workers
+        parent, child = ctx.Pipe(duplex=True)
+        proc = ctx.Process(target=_worker, daemon=True,
+                           args=(child, cm, vcs, opts, hints, os.getpid()))
+        with interrupt.deferred():  # started and known, or neither
+            proc.start()
+            idle.append((parent, proc))
+            workers += 1
+        child.close()
+
+    def retire(conn: Connection[int | None, _Message], proc: ForkProcess) -> None:
+        nonlocal workers
+        proc.kill()
+        proc.join()
+        conn.close()
+        workers -= 1
+
     # an interrupt is raised by interrupt.check() below, not wherever it lands (see there)
     with interrupt.polled():
         try:
-            while pending or running:
-                while pending and len(running) < opts.jobs:
+            while pending or busy:
+                while pending and workers < opts.jobs and len(idle) < len(pending):
+                    spawn()
+                while pending and idle:
+                    worker, proc = idle.pop()
                     i = pending.pop()
-                    parent, child = ctx.Pipe(duplex=False)
-                    proc = ctx.Process(target=_child, daemon=True,
-                                       args=(child, cm, vcs[i], opts, hints[i], os.getpid()))
-                    with interrupt.deferred():  # started and known, or neither
-                        proc.start()
-                        running[parent] = (i, proc, None, time.perf_counter())
-                    child.close()
+                    worker.send(i)
+                    busy[worker] = (i, proc, time.perf_counter())
+                if not busy:
+                    continue
                 now = time.perf_counter()
-                next_deadline = min(st + hard for _, _, _, st in running.values())
+                next_deadline = min(st + hard for _, _, st in busy.values())
                 # short waits: an interrupt (only noted in this block) is acted on within 0.25 s
-                ready = wait(list(running), timeout=min(0.25, max(0.0, next_deadline - now)))
+                ready = wait(list(busy), timeout=min(0.25, max(0.0, next_deadline - now)))
                 interrupt.check()
                 for conn in ready:
                     assert isinstance(conn, Connection)  # wait returns some of the pipes given
-                    i, proc, _, st = running.pop(conn)
+                    i, proc, st = busy.pop(conn)
                     msg: _Message
                     try:
                         msg = conn.recv()
                     except (EOFError, OSError):
-                        msg = "fail", (f"the process checking this VC died "
+                        proc.join()
+                        msg = "last", (f"the process checking this VC died "
                                        f"(exit code {proc.exitcode}); out of memory?")
-                    conn.close()
-                    proc.join()
+                    if msg[0] == "last":
+                        retire(conn, proc)
+                    else:
+                        idle.append((conn, proc))
                     seconds = time.perf_counter() - st
                     yield i, msg[1] if msg[0] == "ok" else _failed(vcs[i], opts, msg[1], seconds)
                 if ready and settled():
-                    assert not ({i for i, *_ in running.values()} | set(pending)) - optional
-                    return  # the finally clause stops the ones running
+                    assert not ({i for i, _, _ in busy.values()} | set(pending)) - optional
+                    return  # the finally clause stops the workers
                 now = time.perf_counter()
-                for conn, (i, proc, _, st) in list(running.items()):
+                for conn, (i, proc, st) in list(busy.items()):
                     if now - st > hard:
-                        proc.kill()
-                        proc.join()
-                        conn.close()
-                        del running[conn]
+                        del busy[conn]
+                        retire(conn, proc)
                         yield i, _failed(vcs[i], opts,
                                          f"timed out: no answer after {hard:.0f} s", now - st)
         finally:
-            for conn, (_, proc, _, _) in running.items():
+            for conn, proc in [*idle, *((c, p) for c, (_, p, _) in busy.items())]:
                 proc.kill()
                 proc.join()
                 conn.close()
