@@ -25,6 +25,7 @@ from hoverify.engine.sample import search
 from hoverify.engine.vcgen import (
     BY_LEMMAS,
     BY_STATE_LEMMAS,
+    BY_STEP_LEMMA,
     FROM_LEMMAS,
     LEMMA_BEFORE,
     ROUND_ALONE,
@@ -254,11 +255,15 @@ def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> N
     assert before.label == LEMMA_BEFORE and relation not in before.hypotheses
     assert steps[1].goal in before.hypotheses and steps[0].goal not in before.hypotheses
     progress = by_name["termination step 1 progress Exchange"]
-    sl = progress.slices[2]
-    assert [s.label for s in progress.slices] == [WITHOUT_INVARIANTS, BY_STATE_LEMMAS, BY_LEMMAS]
+    step, sl = progress.slices[1], progress.slices[3]
+    assert [s.label for s in progress.slices] == [
+        WITHOUT_INVARIANTS, BY_STEP_LEMMA, BY_STATE_LEMMAS, BY_LEMMAS]
     assert sl.label == BY_LEMMAS and relation not in sl.hypotheses
     assert {x.goal for x in rounds} | {steps[2].goal} <= set(sl.hypotheses)
     assert not {steps[0].goal, steps[1].goal} & set(sl.hypotheses)
+    # the step's lemmas alone: the last one's conclusion, and none of the round's lemmas
+    assert set(step.hypotheses) == set(sl.hypotheses) - {x.goal for x in rounds}
+    assert step.label in FROM_LEMMAS
     step_goals = {x.goal for x in steps}
     for vc in vcs:
         if vc is not progress:
