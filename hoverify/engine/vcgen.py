@@ -476,8 +476,7 @@ def split_goal(goal: Term) -> list[Term]:
     return parts if parts else [TRUE]
 
 
-__all__ = ["BY_LEMMAS", "BY_STATE_LEMMAS", "BY_STEP_LEMMA", "FROM_LEMMAS", "WITHOUT_INVARIANTS", "LEMMA_TARGET",
-           "LEMMA_BEFORE", "ROUND_ALONE", "ROUND_AND_LEMMAS", "UPDATES", "UPDATES_AND_LEMMAS",
-           "UPDATES_WITHOUT_INVARIANTS",
-           "Slice", "VC", "VCKind",
+__all__ = ["BY_LEMMAS", "BY_STATE_LEMMAS", "BY_STEP_LEMMA", "FROM_LEMMAS", "WITHOUT_INVARIANTS",
+           "LEMMA_TARGET", "LEMMA_BEFORE", "ROUND_ALONE", "ROUND_AND_LEMMAS", "UPDATES",
+           "UPDATES_AND_LEMMAS", "UPDATES_WITHOUT_INVARIANTS", "Slice", "VC", "VCKind",
            "VCGenerator", "generate", "rename_symbols", "split_goal"]
