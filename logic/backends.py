@@ -249,8 +249,7 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     :data:`PREFER_MIN_SECONDS`), never more than what is left.
     """
     start = time.perf_counter()
-    shared = _Shared()
-    raw = _query_once(env, formula, backend, timeout, want, declared, shared)
+    raw = _query_once(env, formula, backend, timeout, want, declared)
     if prefer is None or raw[0] is not Answer.SAT:
         return raw
     spent = time.perf_counter() - start
@@ -258,7 +257,7 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     if budget <= 0.01:
         return raw
     better = _query_once(env, env.formula_manager.And(formula, prefer), backend, budget, want,
-                         declared, shared)
+                         declared)
     return better if better[0] is Answer.SAT else raw
 
 
@@ -267,16 +266,28 @@ PREFER_SHARE = 2.0
 PREFER_MIN_SECONDS = 1.0
 
 
-@dataclass
-class _Shared:
-    """What the solvers of one query share: z3's translation of pysmt terms (one z3 context)."""
+#: the most z3 terms :func:`_z3_converter` keeps before it starts a new table
+MAX_Z3_TERMS = 2_000_000
+_z3_converters = threading.local()
 
-    z3_converter: Any = None
+
+def _z3_converter(env: Environment, ctx: Any) -> Any:
+    """The translator of pysmt terms to z3 terms of this thread, for the z3 context ``ctx``,
+    kept from one query to the next: pysmt's terms are shared (one formula manager), so the
+    invariants, the round's relation and every instance already translated for a query (for a
+    slice, an attempt before, a VC before, in the same process) are not translated again. A new
+    one when the context differs or the table has grown past :data:`MAX_Z3_TERMS`."""
+    from logic.z3convert import FastZ3Converter
+
+    conv = getattr(_z3_converters, "converter", None)
+    if conv is None or conv.ctx is not ctx or len(conv.memoization) > MAX_Z3_TERMS:
+        conv = FastZ3Converter(env, ctx)
+        _z3_converters.converter = conv
+    return conv
 
 
 def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
-                want: Want, declared: str | None = None,
-                shared: _Shared | None = None) -> _Raw:
+                want: Want, declared: str | None = None) -> _Raw:
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
 
     try:
@@ -293,17 +304,9 @@ def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return Answer.UNKNOWN, None, f"{backend} failed: {type(exc).__name__}: {exc}"
     if backend == "z3":
-        # pysmt's converter is slower than the search on large reductions (see logic.z3convert);
-        # one per query: the terms translated for its first solver serve the second (same z3
-        # context)
-        from logic.z3convert import FastZ3Converter
-
-        if shared is None:
-            solver.converter = FastZ3Converter(env, solver.z3.ctx)
-        else:
-            if shared.z3_converter is None:
-                shared.z3_converter = FastZ3Converter(env, solver.z3.ctx)
-            solver.converter = shared.z3_converter
+        # pysmt's converter is slower than the search on large reductions (see logic.z3convert),
+        # and a new one per solver translates again what the one before did
+        solver.converter = _z3_converter(env, solver.z3.ctx)
     try:
         solver.add_assertion(formula)
         answer, reason = _CHECKS[backend](solver, timeout)

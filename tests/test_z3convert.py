@@ -87,3 +87,30 @@ def test_terms_are_shared_across_conversions_and_solve_uses_it() -> None:
     n_below_m = _every_operator()[4]  # n - m < 0
     assert solve(n_below_m, "z3", isolate=False).answer is Answer.SAT
     assert solve(mgr.And(n_below_m, mgr.LE(m, n)), "z3", isolate=False).answer is Answer.UNSAT
+
+
+def test_queries_in_one_process_share_one_translation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The z3 queries of one process (its thread) keep one converter: a query translates only
+    what no query before it did, and answers as before. Past ``MAX_Z3_TERMS`` (or in another z3
+    context) a new converter starts an empty table."""
+    from pysmt.typing import INT
+
+    from logic import backends
+
+    env = pysmt_env()
+    mgr = env.formula_manager
+    n, m = mgr.Symbol("zc_n", INT), mgr.Symbol("zc_m", INT)
+    n_below_m = _every_operator()[4]  # n - m < 0
+    assert solve(n_below_m, "z3", isolate=False).answer is Answer.SAT
+    conv = backends._z3_converters.converter
+    assert n_below_m in conv.memoization
+    both = mgr.And(n_below_m, mgr.LE(m, n))
+    assert solve(both, "z3", isolate=False).answer is Answer.UNSAT
+    assert backends._z3_converters.converter is conv and both in conv.memoization
+    assert backends._z3_converter(env, z3.Context()) is not conv
+    assert backends._z3_converter(env, z3.main_ctx()) is not conv  # the table starts again
+    monkeypatch.setattr(backends, "MAX_Z3_TERMS", 0)
+    full = backends._z3_converter(env, z3.main_ctx())
+    full.convert(n_below_m)
+    assert backends._z3_converter(env, z3.main_ctx()) is not full
+    assert solve(both, "z3", isolate=False).answer is Answer.UNSAT
