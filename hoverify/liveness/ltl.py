@@ -48,6 +48,7 @@ from functools import lru_cache
 from typing import TypeAlias
 
 from hoverify.errors import HoverifyError
+from hoverify.liveness.graphs import ancestors, shortest_paths, strongly_connected_components
 
 # ---- the syntax tree -------------------------------------------------------------------------
 
@@ -438,8 +439,6 @@ class Automaton:
     its letters."""
 
     def __init__(self, f: Ltl) -> None:
-        import networkx as nx  # noqa: PLC0415 (lazily: it costs 0.15 s to import)
-
         self.formula = f
         root = _core(f)
         order: list[Ltl] = []
@@ -482,24 +481,17 @@ class Automaton:
         self.acceptance: tuple[frozenset[int], ...] = tuple(
             frozenset(s for s in self.succ if not (s >> u) & 1 or (s >> r) & 1)
             for u, _, r in self._untils)
-        g = nx.DiGraph()
-        g.add_nodes_from(self.succ)
-        g.add_edges_from((s, t) for s, ts in self.succ.items() for t in ts)
-        self.graph = g
         #: the accepting strongly connected components (non-trivial, meeting every
         #: acceptance set); the language is empty iff there are none
         self.components: tuple[frozenset[int], ...] = self.accepting_components(self.succ)
         self.live: frozenset[int] = frozenset().union(
-            *(nx.ancestors(g, min(c)) | c for c in self.components))
+            *(ancestors(self.succ, min(c)) | c for c in self.components))
 
     def accepting_components(self, within: Collection[int]) -> tuple[frozenset[int], ...]:
         """The accepting strongly connected components of the automaton restricted to the
         states ``within``: non-trivial, meeting every acceptance set."""
-        import networkx as nx  # noqa: PLC0415
-
         comps: list[frozenset[int]] = []
-        for comp in nx.strongly_connected_components(self.graph.subgraph(within)):
-            c = frozenset(comp)
+        for c in strongly_connected_components(self.succ, within):
             nontrivial = len(c) > 1 or any(s in self.succ[s] for s in c)
             if nontrivial and all(c & acc for acc in self.acceptance):
                 comps.append(c)
@@ -567,8 +559,6 @@ class Automaton:
 
     def lasso(self) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
         """A short lasso word of the language: ``(prefix, loop)``."""
-        import networkx as nx  # noqa: PLC0415
-
         if self.empty:
             raise LtlError(f"{to_text(self.formula)!r} is unsatisfiable: no word has it")
         in_comp = {s: c for c in self.components for s in c}
@@ -591,18 +581,17 @@ class Automaton:
             back = parent[back]
         prefix.reverse()
         comp = in_comp[start]
-        sub = self.graph.subgraph(comp)
         walk = [start]
         for acc in self.acceptance:  # through every acceptance set, then back to start
             if walk[-1] in acc:
                 continue
-            paths = nx.single_source_shortest_path(sub, walk[-1])
+            paths = shortest_paths(self.succ, walk[-1], comp)
             goal = min((t for t in acc & comp), key=lambda t: (len(paths[t]), t))
             walk += paths[goal][1:]
         if len(walk) == 1:
             walk.append(min(t for t in self.succ[start] if t in comp))
         if walk[-1] != start:
-            walk += nx.shortest_path(sub, walk[-1], start)[1:]
+            walk += shortest_paths(self.succ, walk[-1], comp)[start][1:]
         return ([self.letter(s) for s in prefix], [self.letter(s) for s in walk[:-1]])
 
 
