@@ -31,6 +31,7 @@ from hoverify.engine.vcgen import (
     ROUND_ALONE,
     ROUND_AND_LEMMAS,
     UPDATES,
+    UPDATES_AND_INVARIANTS,
     UPDATES_AND_LEMMAS,
     UPDATES_WITHOUT_INVARIANTS,
     WITHOUT_INVARIANTS,
@@ -155,15 +156,20 @@ def test_round_lemmas_stand_for_their_round() -> None:
         assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
         assert [sl.label for sl in lm.slices] == (
             [LEMMA_BEFORE, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS] if k
-            else [UPDATES, ROUND_ALONE])
+            else [UPDATES, ROUND_ALONE]) + [UPDATES_AND_INVARIANTS]
         assert [sl.extends for sl in lm.slices] == (
-            [None, None, None, ROUND_ALONE] if k else [None, None])
+            [None, None, None, ROUND_ALONE] if k else [None, None]) + [None]
         updates = rr.updates(symbols(lm.goal))
         assert updates is not None and updates is not relation
         for sl in lm.slices:
-            narrow = sl.label in (UPDATES, UPDATES_AND_LEMMAS)
+            narrow = sl.label in (UPDATES, UPDATES_AND_LEMMAS, UPDATES_AND_INVARIANTS)
             assert (relation in sl.hypotheses) == (sl.label != LEMMA_BEFORE and not narrow)
             assert (updates in sl.hypotheses) == narrow
+            # the invariants in the last one only: the VC with the updates for the relation
+            if sl.label == UPDATES_AND_INVARIANTS:
+                assert sl.hypotheses == tuple(updates if h is relation else h
+                                              for h in lm.hypotheses)
+                continue
             assert not set(cm.invariants) & set(sl.hypotheses)
             assert set(sl.hypotheses) - {updates} < set(lm.hypotheses)
             assert set(sl.hypotheses) & goals == (
@@ -214,8 +220,7 @@ def test_a_lemmas_slice_from_the_lemmas_before_goes_first_if_hardly_larger() -> 
     same = next(vc for vc in benor_vcs if vc.name == "round_lemmas[Propose][2]")  # 115, 115
     larger = next(vc for vc in otr_vcs if vc.name == "round_lemmas[Exchange][3]")  # 132, 855
     for cm, vc, first in ((benor, same, ROUND_AND_LEMMAS), (otr, larger, ROUND_ALONE)):
-        pending = [sl for sl in vc.slices
-                   if sl.label not in (LEMMA_BEFORE, UPDATES, UPDATES_AND_LEMMAS)]
+        pending = [sl for sl in vc.slices if sl.label in (ROUND_ALONE, ROUND_AND_LEMMAS)]
         prepared: dict[str, Prepared] = {}
         chosen = _next_slice(vc, pending, prepared, 10.0)
         assert chosen.label == first
