@@ -156,9 +156,9 @@ def test_round_lemmas_stand_for_their_round() -> None:
         assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
         assert [sl.label for sl in lm.slices] == (
             [LEMMA_BEFORE, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS] if k
-            else [UPDATES, ROUND_ALONE]) + [UPDATES_AND_INVARIANTS]
+            else [UPDATES, ROUND_ALONE, UPDATES_AND_INVARIANTS])
         assert [sl.extends for sl in lm.slices] == (
-            [None, None, None, ROUND_ALONE] if k else [None, None]) + [None]
+            [None, None, None, ROUND_ALONE] if k else [None, None, None])
         updates = rr.updates(symbols(lm.goal))
         assert updates is not None and updates is not relation
         for sl in lm.slices:
