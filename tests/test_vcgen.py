@@ -499,3 +499,18 @@ def test_a_chain_step_is_tried_without_the_invariants() -> None:
     only = replace(step, slices=step.slices[:1])
     res = discharge(cm, only, "z3", 20)
     assert res.status is Status.PROVED and res.stats["slice"] == WITHOUT_INVARIANTS
+
+
+def test_a_slice_that_extends_another_shares_its_time() -> None:
+    """A round lemma's slices from the round alone and from the round and the lemmas before are
+    one premise tried in either order: they share one part of the slices' time."""
+    from hoverify.engine.discharge import shares
+
+    _, vcs = _vcs("otr.py")
+    lemma = next(vc for vc in vcs if vc.name == "round_lemmas[Exchange][3]")
+    labels = [sl.label for sl in lemma.slices]
+    assert labels == [LEMMA_BEFORE, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS]
+    assert shares(list(lemma.slices)) == 3
+    assert shares([sl for sl in lemma.slices if sl.label != ROUND_ALONE]) == 3
+    assert shares([sl for sl in lemma.slices if sl.label == ROUND_AND_LEMMAS]) == 1
+    assert shares([]) == 1
