@@ -704,6 +704,37 @@ def test_a_worker_that_dies_takes_only_its_vc_with_it(monkeypatch: pytest.Monkey
         assert all(r.status is Status.PROVED for r in report.results if r is not died[0])
 
 
+def test_a_result_that_cannot_be_sent_is_an_unknown(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """A VC whose result cannot be sent back (it does not pickle) is unknown with the reason;
+    its worker goes on with the next VCs."""
+    from dataclasses import replace
+
+    from hoverify.engine import discharge
+    from hoverify.engine.runner import Options, check_compiled
+    from hoverify.loader import load_and_compile
+
+    token = tmp_path / "once"
+    real = discharge.discharge
+
+    def unsendable(*args: Any, **kwargs: Any) -> Any:
+        r = real(*args, **kwargs)
+        try:
+            os.close(os.open(token, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return r
+        return replace(r, stats={**r.stats, "bad": lambda: None})
+
+    monkeypatch.setattr(discharge, "discharge", unsendable)
+    _, cm = load_and_compile(PROVED)
+    report = check_compiled(cm, PROVED, Options(timeout=30.0, jobs=1, cache=False,
+                                                search=False))
+    bad = [r for r in report.results if r.status is not Status.PROVED]
+    assert len(bad) == 1 and bad[0].status is Status.UNKNOWN, _statuses(report)
+    assert "internal error while sending" in (bad[0].reason or "")
+    assert len(report.results) >= 4
+
+
 def test_a_worker_checks_vc_after_vc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The VCs' solver queries run in as many processes as jobs, not one per VC: what a worker
     memoizes for one VC serves the next."""

@@ -51,10 +51,11 @@ suffices is much faster, and sometimes the only one it can decide:
   stability VC, which is a consecution VC under any round, after the lemmas about states and
   after ``S_j ∧ F ∧ U_j`` and the chain's premises (``U_j`` as above).
 
-All are sound: the first and the third drop hypotheses (``U_j`` drops conjuncts of ``TR_j``
-under its quantifiers, so ``TR_j`` implies it); in the second, each lemma is a VC of its
-own that is implied by ``B_j ∧ S_j ∧ F ∧ TR_j`` once it is proved, so the model is proved only
-when its lemmas are (as an invariant's consecution VCs rely on the other invariants).
+All are sound. Those without lemmas for the relation drop hypotheses (``U_j`` drops conjuncts
+of ``TR_j`` under its quantifiers, so ``TR_j`` implies it); in those with lemmas (the round's, or
+a chain step's) each lemma is a VC of its own that is implied by ``B_j ∧ S_j ∧ F ∧ TR_j`` once it
+is proved, so the model is proved only when its lemmas are (as an invariant's consecution VCs
+rely on the other invariants): the runner waits for the lemmas a proof used.
 """
 
 from __future__ import annotations
