@@ -688,25 +688,23 @@ class Reducer:
         return out
 
     def _family_constraints(self, idx: int, atoms: list[Term]) -> list[FNode]:
-        from logic.venn import set_formula
+        from logic.venn import region_mask
 
         m = self.mgr
         k = len(atoms)
-        pos = {a: i for i, a in enumerate(atoms)}
-        counts = [self.symbol(f"@f!{idx}!{b}", self._type(INT)) for b in range(2 ** k)]
+        regions = range(2 ** k)
+        counts = [self.symbol(f"@f!{idx}!{b}", self._type(INT)) for b in regions]
         zero = m.Int(0)
         cs = [m.GE(c, zero) for c in counts]
         cs.append(m.Equals(self.n, m.Plus(counts)))
+        # region b is inside atom i iff bit i of b is set
+        masks = {a: sum(1 << b for b in regions if (b >> i) & 1) for i, a in enumerate(atoms)}
         fam = set(atoms)
         for c in self.cards:
             if not (_atoms_of(c.args[0]) <= fam):
                 continue
-            parts = []
-            for b, cnt in enumerate(counts):
-                inside = set_formula(m, c.args[0],
-                                     lambda a, b=b: m.Bool(bool((b >> pos[a]) & 1))).simplify()
-                if inside.is_true():
-                    parts.append(cnt)
+            inside = region_mask(c.args[0], masks)
+            parts = [cnt for b, cnt in enumerate(counts) if (inside >> b) & 1]
             cs.append(m.Equals(self.card_symbol(c), m.Plus(parts) if parts else zero))
         return cs
 

@@ -33,7 +33,7 @@ Two encodings:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +142,22 @@ def set_formula(mgr: Any, e: Term, atom_formula: Any) -> FNode:
     if op is Op.EMPTY:
         return mgr.FALSE()
     return atom_formula(e)
+
+
+def region_mask(e: Term, masks: Mapping[Term, int]) -> int:
+    """The regions inside the set expression ``e`` as a bit set (bit ``b``: region ``b``), given
+    each atom's regions ``masks``: :func:`set_formula` on every region of an exact decomposition
+    at once, with the bits of integers for its Boolean constants."""
+    op = e.op
+    if op is Op.UNION:
+        return region_mask(e.args[0], masks) | region_mask(e.args[1], masks)
+    if op is Op.INTER:
+        return region_mask(e.args[0], masks) & region_mask(e.args[1], masks)
+    if op is Op.DIFF:
+        return region_mask(e.args[0], masks) & ~region_mask(e.args[1], masks)
+    if op is Op.EMPTY:
+        return 0
+    return masks[e]
 
 
 def _lex_greater(mgr: Any, a: list[FNode], b: list[FNode]) -> FNode:

@@ -672,3 +672,31 @@ def test_maximal_families_are_the_definition(fams: list[frozenset[int]], limit: 
     ordered = sorted(families, key=lambda x: (-len(x), sorted(map(str, x))))
     expected = [f for f in ordered if not any(f < other for other in families)][:limit]
     assert maximal_families(families, limit) == expected
+
+
+def _set_expressions(atoms: list[Term]) -> st.SearchStrategy[Term]:
+    from logic.terms import EMPTY, Diff
+
+    leaves = st.sampled_from([*atoms, EMPTY])
+    return st.recursive(leaves, lambda sub: st.one_of(
+        st.builds(Union_, sub, sub), st.builds(Inter, sub, sub), st.builds(Diff, sub, sub)),
+        max_leaves=8)
+
+
+@given(st.data())
+@settings(max_examples=200, deadline=None)
+def test_region_masks_are_set_formula_on_every_region(data: st.DataObject) -> None:
+    """The exact decompositions of local families read each cardinality's regions off bit
+    sets (``region_mask``): the same regions as ``set_formula`` evaluated region by region."""
+    from logic.compat import pysmt_env
+    from logic.venn import region_mask, set_formula
+
+    k = data.draw(st.integers(1, 4))
+    atoms = [Var(f"a{i}", SET_PROC) for i in range(k)]
+    e = data.draw(_set_expressions(atoms))
+    mgr = pysmt_env().formula_manager
+    masks = {a: sum(1 << b for b in range(2 ** k) if (b >> i) & 1) for i, a in enumerate(atoms)}
+    mask = region_mask(e, masks)
+    for b in range(2 ** k):
+        inside = set_formula(mgr, e, lambda a, b=b: mgr.Bool(bool((b >> atoms.index(a)) & 1)))
+        assert inside.simplify().is_true() == bool((mask >> b) & 1), (e, b)
