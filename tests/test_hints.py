@@ -127,15 +127,6 @@ def test_vcs_with_hints_start_after_the_others_longest_first() -> None:
     assert start_order([None, None]) == [0, 1]
 
 
-def test_the_largest_vcs_start_first() -> None:
-    """Without hints, by size (the largest first, ties in order); VCs with hints still after
-    the others, and the optional ones last."""
-    hint = Hint("z3", "depth 0", None, 1.0)
-    assert start_order([None, None, None, None], sizes=[10, 30, 20, 30]) == [1, 3, 2, 0]
-    assert start_order([hint, None, None, None], frozenset({2}),
-                       sizes=[99, 1, 50, 2]) == [3, 1, 0, 2]
-
-
 def test_hints_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--no-cache", "--record", str(tmp_path), PROVED]) == 0
     capsys.readouterr()

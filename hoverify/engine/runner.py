@@ -16,7 +16,6 @@ from hoverify.compiler import CompiledModel
 from hoverify.engine.results import ModelReport, Status, VCResult
 from hoverify.engine.vcgen import FROM_LEMMAS, VC, generate
 from hoverify.selection import name_matches
-from logic.terms import subterms
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -169,28 +168,16 @@ def hard_deadline(opts: Options) -> float:
     return 2 * budget + HARD_GRACE
 
 
-def start_order(hints: list[Hint | None], optional: frozenset[int] = frozenset(),
-                sizes: list[int] | None = None) -> list[int]:
-    """The order in which to start VCs with these ``hints`` (by index): the largest first (by
-    ``sizes``, the number of distinct subterms of each VC: :func:`vc_size`; in order if not
-    given), so that the last to finish are small ones; those with hints after the others, longest
-    (recorded) first; the ``optional`` ones (lemmas that a proof may or may not need) after all
-    the others, in the same order among themselves.
-
-    Largest first: with two processes, One-Third Rule's largest round lemma (a quarter of its
-    safety VCs' time) started fifth and finished last, the other process idle."""
+def start_order(hints: list[Hint | None], optional: frozenset[int] = frozenset()) -> list[int]:
+    """The order in which to start VCs with these ``hints`` (by index): in order, except that
+    those with hints start after the others, longest (recorded) first, so that the last to
+    finish are short ones; the ``optional`` ones (lemmas that a proof may or may not need) after
+    all the others, in the same order among themselves."""
     def key(i: int) -> tuple[bool, int, float, int]:
         hint = hints[i]
-        size = 0.0 if sizes is None else -float(sizes[i])
-        return (i in optional, *((0, size, i) if hint is None else (1, -hint.seconds, i)))
+        return (i in optional, *((0, 0.0, i) if hint is None else (1, -hint.seconds, i)))
 
     return sorted(range(len(hints)), key=key)
-
-
-def vc_size(vc: VC) -> int:
-    """The number of distinct subterms of ``vc``'s formula: what :func:`start_order` expects its
-    cost by (within a model, the rank correlation with the time to check a VC is 0.5-0.9)."""
-    return sum(1 for _ in subterms(vc.negation))
 
 
 def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options, hints: list[Hint | None],
@@ -212,7 +199,7 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options, hints: list[Hint 
     from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
-    pending = start_order(hints, optional, [vc_size(vc) for vc in vcs])[::-1]
+    pending = start_order(hints, optional)[::-1]
     idle: list[tuple[Connection[int | None, _Message], ForkProcess]] = []
     # conn -> (index, process, start)
     busy: dict[Connection[int | None, _Message], tuple[int, ForkProcess, float]] = {}
