@@ -700,3 +700,32 @@ def test_region_masks_are_set_formula_on_every_region(data: st.DataObject) -> No
     for b in range(2 ** k):
         inside = set_formula(mgr, e, lambda a, b=b: mgr.Bool(bool((b >> atoms.index(a)) & 1)))
         assert inside.simplify().is_true() == bool((mask >> b) & 1), (e, b)
+
+
+def test_local_families_leave_out_the_atoms_of_witnesses() -> None:
+    """Two processes with the same HO set of more than n/2 hold the same x: the set of those
+    with process k's HO set and another x is empty. Its instances on the layer's witnesses give
+    set atoms HO(w) in cardinalities with HO(k); the exact decompositions on the side are of the
+    atoms that mention no witness (one family per witness cost z3 tenfold on A_T,E), and the
+    formula is still refuted."""
+    from logic.terms import Diff, Implies
+
+    ho = FunctionSymbol("HO", (PROC,), SET_PROC)
+    i, j, k, c = (Var(name, PROC) for name in ("i", "j", "k", "c"))
+    same = Forall((i, j), Implies(And(Gt(Card(App(ho, i)), N / 2), Eq(App(ho, j), App(ho, i))),
+                                  Eq(App(X, i), App(X, j))))
+    others = Diff(Comprehension(c, Eq(App(ho, c), App(ho, k))),
+                  Comprehension(c, Eq(App(X, c), App(X, k))))
+    goal = Forall(k, Implies(Gt(Card(App(ho, k)), N / 2), Eq(Card(others), IntConst(0))))
+    f = And(same, Not(goal))
+    red = reduce_formula(f, depth=0, triggers=True, anchored=True)
+    witnesses = {w for layer in red.reducer.layers for w in layer.witnesses}
+    from logic.terms import subterms
+
+    def mentions_witness(atom: Term) -> bool:
+        return any(t in witnesses for t in subterms(atom))
+
+    assert any(mentions_witness(a) for a in red.reducer.set_atoms)
+    families = red.reducer.families
+    assert families and not any(mentions_witness(a) for fam in families for a in fam)
+    assert check(f, timeout=30).answer is Answer.UNSAT
