@@ -316,24 +316,30 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
                            reason, reduction, stats)
 
     remaining = max(0.01, timeout - reduce_seconds)
-    if reduction.reducer.pending_rounds:
-        # the reduction before its triggered rounds first (fewer instances, weaker): its unsat
-        # answer proves the formula; any other decides nothing, and the triggered rounds follow
+    while reduction.reducer.pending:
+        # the reduction of a stage first (fewer instances, weaker: see Reducer.run): its unsat
+        # answer proves the formula; any other decides nothing, and the next stage follows
+        shallow = reduction.reducer.pending_deep_values
         early = solve(reduction.smt, backend,
                       timeout=max(0.01, min(EARLY_SHARE * remaining,
                                             max(EARLY_SECONDS, reduce_seconds))),
                       isolate=isolate, logic=reduction.logic)
-        stats["solver_seconds"] = early.seconds
+        stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + early.seconds
         if early.answer is Answer.UNSAT:
             stats["before_triggered_rounds"] = True
+            if shallow:
+                stats["before_deeper_values"] = True
             return result(Answer.UNSAT)
         resumed = time.perf_counter()
         extended = reduction.reducer.extend()
         if extended is not None:
             reduction = extended
             stats.update(reduction.stats)
-        stats["reduce_seconds"] = reduce_seconds + time.perf_counter() - resumed
+        reduce_seconds += time.perf_counter() - resumed
+        stats["reduce_seconds"] = reduce_seconds
         remaining = max(0.01, timeout - (time.perf_counter() - start))
+        if extended is None:
+            break
     layers_dominate = _layers_dominate(reduction)
     if layers_dominate:
         # Venn layers larger than the rest: first the reduction without them

@@ -211,6 +211,11 @@ class Reducer:
         self._final = False
         # how many triggered rounds are still to run (run(staged=True) leaves them to extend)
         self.pending_rounds = 0
+        # whether the final round's instances on deeper values are still to make (run(staged=
+        # True) leaves them to extend); while the values within the depth bound are instantiated
+        # (before them), _shallow_values holds
+        self.pending_deep_values = False
+        self._shallow_values = False
         self._types: dict[Sort, Any] = {}
         self._signatures: dict[tuple[FunctionSymbol, bool], tuple[str, Any]] = {}
         #: per set atom, its membership function and the arguments before the process
@@ -437,6 +442,8 @@ class Reducer:
 
     def _candidates(self, var: Term, g: int) -> list[Term]:
         sort = var.sort
+        if self._shallow_values and sort is not PROC:
+            g = min(g, self.depth)
         if sort is INT:
             # only the integer terms that can meet the variable (see logic.intclasses)
             related = self.int_classes.related
@@ -502,7 +509,7 @@ class Reducer:
                     self._instantiate(clause, combo, g)
                     added += 1
                     changed = True
-            if not changed and starved:
+            if not changed and starved and not self._shallow_values:
                 for v in starved:
                     self._inhabit(v)
                 changed = True
@@ -736,10 +743,23 @@ class Reducer:
             if upgraded:
                 self.stats.layers[layer.index]["dropped_cards"] = len(upgraded)
 
+    @property
+    def pending(self) -> bool:
+        """Whether :meth:`extend` has instances to add (``run(staged=True)`` left them)."""
+        return self.pending_deep_values or self.pending_rounds > 0
+
     def run(self, staged: bool = False) -> Reduction:
-        """The reduction. ``staged``: without the triggered rounds (:data:`TRIGGERED_ROUNDS`)
-        if they would add many instances (:data:`STAGED_GROWTH`; ``pending_rounds`` then says
-        so), for :meth:`extend` to add."""
+        """The reduction. ``staged``: in stages, for :meth:`extend` to add the next (each one a
+        reduction sound on its own, with fewer instances): first without the final round's
+        instances on values (and integers) beyond the depth bound, if it has some
+        (``pending_deep_values``); then without the triggered rounds (:data:`TRIGGERED_ROUNDS`),
+        if they would add many instances (:data:`STAGED_GROWTH`; ``pending_rounds``).
+
+        The final round instantiates the values within the depth bound first, staged or not
+        (the same instances in the same order either way). The deeper values are the Skolem
+        chains of the witnesses (``x(sk(w))`` for a process ``w``); a VC whose goal is
+        ``exists v. ...`` gets an instance of its negation on each (LastVoting's invariant:
+        about 35 values where its proof needs the one of the pre-state's invariant)."""
         reset_names()
         self.add_clauses(prepare(self.formula, origin="input"), 0)
         # instantiation may nest function applications at most `depth + 1` levels deeper than
@@ -755,20 +775,35 @@ class Reducer:
             if last:
                 break
         self._final = True
+        self._shallow_values = True
+        try:
+            self.instantiate_round(self.depth + 1)
+        finally:
+            self._shallow_values = False
+        if staged and self._would_instantiate(self.depth + 1, triggered_only=False, limit=1):
+            self.pending_deep_values = True
+            return self._reduction()
         self.instantiate_round(self.depth + 1)
+        self._start_triggered_rounds(staged)
+        return self._reduction()
+
+    def _start_triggered_rounds(self, staged: bool) -> None:
+        """Run the triggered rounds, or, ``staged``, leave them to :meth:`extend` if they would
+        add many instances."""
         self.pending_rounds = TRIGGERED_ROUNDS if self.use_triggers else 0
         if not (staged and self.pending_rounds
                 and self._would_instantiate(self.depth + 2)
                 >= max(1.0, STAGED_GROWTH * len(self.instances))):
             self._triggered_rounds()
-        return self._reduction()
 
-    def _would_instantiate(self, g: int) -> int:
-        """How many instances the triggered round ``g`` would add (found as
-        ``instantiate_round`` finds them, without instantiating)."""
+    def _would_instantiate(self, g: int, triggered_only: bool = True,
+                           limit: int | None = None) -> int:
+        """How many instances round ``g`` would add (found as ``instantiate_round`` finds them,
+        without instantiating; at most ``limit``), the triggered clauses' only if
+        ``triggered_only`` (a triggered round)."""
         count = 0
         for idx, clause in enumerate(self.clauses):
-            if not self._triggered(clause):
+            if triggered_only and not self._triggered(clause):
                 continue
             pools = [self._candidates_for(clause, v, g) for v in clause.vars]
             if any(not p for p in pools):
@@ -779,6 +814,8 @@ class Reducer:
                 if combo not in done and (not patterns
                                           or self._covered(clause, combo, patterns)):
                     count += 1
+                    if count == limit:
+                        return count
         return count
 
     def _triggered_rounds(self) -> int:
@@ -792,13 +829,20 @@ class Reducer:
         return added
 
     def extend(self) -> Reduction | None:
-        """After ``run(staged=True)`` stopped before the triggered rounds (``pending_rounds``):
-        the reduction with them, or ``None`` if they add no instance and no term (the reduction
-        already made is then the whole one). The reduction made before keeps its formulas (only
-        its ``stats`` and ``instances`` are this reducer's, and so grow): they are those of a
-        reduction with fewer instances, sound on its own."""
-        terms = len(self.gen)
-        if not self._triggered_rounds() and len(self.gen) == terms:
+        """After ``run(staged=True)`` stopped before a stage (``pending``): the reduction with
+        the next one (the deeper values' instances, then the triggered rounds, themselves
+        staged as ``run`` stages them), or ``None`` if it adds no instance and no term (the
+        reduction already made is then the whole one). The reduction made before keeps its
+        formulas (only its ``stats`` and ``instances`` are this reducer's, and so grow): they
+        are those of a reduction with fewer instances, sound on its own."""
+        terms, count = len(self.gen), len(self.instances)
+        if self.pending_deep_values:
+            self.pending_deep_values = False
+            self.instantiate_round(self.depth + 1)
+            self._start_triggered_rounds(staged=True)
+        else:
+            self._triggered_rounds()
+        if len(self.instances) == count and len(self.gen) == terms:
             return None
         return self._reduction()
 

@@ -729,3 +729,41 @@ def test_local_families_leave_out_the_atoms_of_witnesses() -> None:
     families = red.reducer.families
     assert families and not any(mentions_witness(a) for fam in families for a in fam)
     assert check(f, timeout=30).answer is Answer.UNSAT
+
+
+def _deep_value() -> tuple[Term, Term]:
+    """No value is good, and for every p some q has a good x(q): unsat only on the value
+    x(sk(p)) of a Skolem witness (generation 1, beyond depth 0); and the same contradiction on a
+    value of the input, x(c)."""
+    good = FunctionSymbol("good", (VAL,), BOOL)
+    h = FunctionSymbol("h", (PROC,), PROC)
+    c, q = Var("c", PROC), Var("q", PROC)
+    none = Forall(V, Not(App(good, V)))
+    deep = And(Forall(P, Exists(q, And(App(good, App(X, q)), Eq(App(h, q), P)))), none,
+               Eq(App(X, c), App(X, c)))
+    return deep, And(none, App(good, App(X, c)))
+
+
+def test_a_staged_reduction_leaves_the_deeper_values_to_a_stage_of_their_own() -> None:
+    """``staged=True`` first instantiates the final round's values within the depth bound only
+    (``pending_deep_values``); ``extend`` adds the deeper ones: the same instances, in the same
+    order, as the reduction made at once. ``check`` proves the formula that needs no deeper
+    value before them (and says so), and the one that needs one after them."""
+    deep, shallow = _deep_value()
+    whole = reduce_formula(deep, depth=0, triggers=True)
+    staged = reduce_formula(deep, depth=0, triggers=True, staged=True)
+    assert staged.reducer.pending_deep_values and not whole.reducer.pending
+    assert 0 < len(staged.instances) < len(whole.instances)
+    before = staged.instance_log()
+    extended = staged.reducer.extend()
+    assert extended is not None and not extended.reducer.pending
+    assert extended.instance_log() == whole.instance_log()
+    assert whole.instance_log().startswith(before)
+    late = check(deep, depth=0, triggers=True)
+    assert late.answer is Answer.UNSAT and "before_deeper_values" not in late.stats
+    both = And(deep, shallow)
+    early = check(both, depth=0, triggers=True)
+    assert early.answer is Answer.UNSAT and early.stats["before_deeper_values"] is True
+    assert early.stats["instances"] < len(reduce_formula(both, depth=0, triggers=True).instances)
+    # the shallow formula has no deeper values: nothing staged, proved in one query
+    assert not reduce_formula(shallow, depth=0, triggers=True, staged=True).reducer.pending

@@ -203,7 +203,8 @@ def _decide(vc: VC, backend: str, timeout: float, isolate: bool,
 def _stats(res: CheckResult) -> dict[str, Any]:
     st = res.stats
     out: dict[str, Any] = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt",
-                                              "slice", "hinted", "before_triggered_rounds")
+                                              "slice", "hinted", "before_triggered_rounds",
+                                              "before_deeper_values")
                            if k in st}
     return out
 

@@ -149,6 +149,9 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
         formula = vc.slice_negation(str(label)) if label is not None else vc.negation
         red = prepare(formula, at, timeout=math.inf,
                       staged=bool(r.stats.get("before_triggered_rounds"))).reduction
+        if red.reducer.pending_deep_values and not r.stats.get("before_deeper_values"):
+            # decided by the stage after the deeper values (before the triggered rounds)
+            red = red.reducer.extend() or red
         path = folder / smtlib_file_name(r.name)
         path.write_text(red.smtlib(), encoding="utf-8")
         written.append(path)

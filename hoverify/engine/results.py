@@ -103,12 +103,13 @@ class VCResult:
             "round_line": self.round_line, "reason": self.reason, "key": self.key,
             "cached": self.cached,
             "counterexample": self.counterexample.data if self.counterexample else None,
-            # the reduction that decided the VC: its size, how to build it again (the attempt,
-            # the slice, the VC without lemmas, before the triggered rounds) as --smtlib does,
-            # and whether a hint named it
+            # the reduction that decided the VC: its size, how to build it again as --smtlib
+            # does (the attempt, the slice, the VC without lemmas, before the triggered rounds or
+            # before the deeper values) and whether a hint named it
             "reduction": {k: self.stats[k] for k in ("set_atoms", "regions", "instances",
                                                      "attempt", "slice", "without_lemmas",
-                                                     "before_triggered_rounds", "hinted")
+                                                     "before_triggered_rounds",
+                                                     "before_deeper_values", "hinted")
                           if k in self.stats},
         }
 
