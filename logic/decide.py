@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -257,6 +257,17 @@ def prepare(formula: Term, attempt: Attempt, *, encoding: str = "auto",
                                member_triggers=attempt.member_triggers,
                                max_instances=max_instances, staged=staged and attempt.triggers)
     return Prepared(formula, attempt, reduction, time.perf_counter() - start)
+
+
+def reduction_of(formula: Term, attempt: Attempt, stats: Mapping[str, Any]) -> Reduction:
+    """The reduction of ``formula`` whose answer gave a result with these ``stats`` (an
+    ``attempt`` of :func:`check`), built again: the whole one, or the stage it stopped at
+    (``before_deeper_values``, ``before_triggered_rounds``; see :meth:`Reducer.run`)."""
+    early = bool(stats.get("before_triggered_rounds"))
+    red = prepare(formula, attempt, timeout=math.inf, staged=early).reduction
+    if early and red.reducer.pending_deep_values and not stats.get("before_deeper_values"):
+        red = red.reducer.extend() or red  # the stage after the deeper values
+    return red
 
 
 def decide_prepared(prepared: Prepared, *, backend: str = "z3",

@@ -767,3 +767,32 @@ def test_a_staged_reduction_leaves_the_deeper_values_to_a_stage_of_their_own() -
     assert early.stats["instances"] < len(reduce_formula(both, depth=0, triggers=True).instances)
     # the shallow formula has no deeper values: nothing staged, proved in one query
     assert not reduce_formula(shallow, depth=0, triggers=True, staged=True).reducer.pending
+
+
+def test_the_stage_that_decided_a_formula_is_built_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``reduction_of`` builds the reduction a result came from (what ``--smtlib`` writes): a
+    formula that needs a deeper value but not the triggered rounds (staged here whatever they
+    add) is refuted by the stage between them, and that is the stage built again."""
+    import logic.reduce
+    from logic.decide import Attempt, reduction_of
+
+    monkeypatch.setattr(logic.reduce, "STAGED_GROWTH", 0.0)
+    from logic import Or
+
+    deep, _ = _deep_value()
+    chain, _ = _witness_chain()
+    # the chain's last clause, which only the triggered rounds refute, made harmless
+    last = chain.args[2]
+    loose = Forall(last.bound_vars, Or(last.args[0], Var("flag", BOOL)))
+    f = And(deep, chain.args[0], chain.args[1], loose)
+    staged = reduce_formula(f, depth=0, triggers=True, staged=True)
+    middle = staged.reducer.extend()
+    assert middle is not None and middle.reducer.pending_rounds > 0
+    res = check(f, attempts=(Attempt(0),))
+    assert res.answer is Answer.UNSAT and res.stats["before_triggered_rounds"] is True
+    assert "before_deeper_values" not in res.stats
+    again = reduction_of(f, Attempt(0), res.stats)
+    assert len(again.instances) == res.stats["instances"] == len(middle.instances)
+    assert again.smtlib() == middle.smtlib()
+    whole = reduction_of(f, Attempt(0), {})
+    assert len(whole.instances) > len(middle.instances) and not whole.reducer.pending

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -130,7 +129,7 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
     from hoverify.engine.runner import without_lemmas
     from hoverify.engine.vcgen import generate
     from hoverify.loader import load_and_compile
-    from logic.decide import Attempt, prepare
+    from logic.decide import Attempt, reduction_of
 
     _, cm = load_and_compile(model_path)
     all_vcs = generate(cm)
@@ -147,11 +146,7 @@ def write_smtlib(root: Path, model_path: Path, report: ModelReport) -> list[Path
         at = Attempt.from_label(str(r.stats.get("attempt", "depth 1, triggers")))
         label = r.stats.get("slice")
         formula = vc.slice_negation(str(label)) if label is not None else vc.negation
-        red = prepare(formula, at, timeout=math.inf,
-                      staged=bool(r.stats.get("before_triggered_rounds"))).reduction
-        if red.reducer.pending_deep_values and not r.stats.get("before_deeper_values"):
-            # decided by the stage after the deeper values (before the triggered rounds)
-            red = red.reducer.extend() or red
+        red = reduction_of(formula, at, r.stats)
         path = folder / smtlib_file_name(r.name)
         path.write_text(red.smtlib(), encoding="utf-8")
         written.append(path)
