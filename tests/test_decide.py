@@ -744,12 +744,19 @@ def _deep_value() -> tuple[Term, Term]:
     return deep, And(none, App(good, App(X, c)))
 
 
-def test_a_staged_reduction_leaves_the_deeper_values_to_a_stage_of_their_own() -> None:
+def test_a_staged_reduction_leaves_the_deeper_values_to_a_stage_of_their_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """``staged=True`` first instantiates the final round's values within the depth bound only
-    (``pending_deep_values``); ``extend`` adds the deeper ones: the same instances, in the same
-    order, as the reduction made at once. ``check`` proves the formula that needs no deeper
-    value before them (and says so), and the one that needs one after them."""
+    (``pending_deep_values``; here whatever the deeper ones add, as in a large VC where they
+    add many); ``extend`` adds the deeper ones: the same instances, in the same order, as the
+    reduction made at once. ``check`` proves the formula that needs no deeper value before them
+    (and says so), and the one that needs one after them."""
+    import logic.reduce
+
     deep, shallow = _deep_value()
+    # with the default share, a stage of 1 instance after 9 is not worth a query of its own
+    assert not reduce_formula(deep, depth=0, triggers=True, staged=True).reducer.pending
+    monkeypatch.setattr(logic.reduce, "STAGED_GROWTH", 0.0)
     whole = reduce_formula(deep, depth=0, triggers=True)
     staged = reduce_formula(deep, depth=0, triggers=True, staged=True)
     assert staged.reducer.pending_deep_values and not whole.reducer.pending
