@@ -292,7 +292,7 @@ def check_compiled(cm: CompiledModel, file: str, opts: Options,
     start = time.perf_counter()
     every = generate(cm)
     chosen = [vc for vc in selected(every, opts.only)
-              if opts.kinds == "all" or vc.kind.liveness == (opts.kinds == "liveness")]
+              if opts.kinds == "all" or vc.liveness == (opts.kinds == "liveness")]
     vcs = with_lemmas(chosen, every)
     # the lemmas brought along only because a proof of a chosen VC may rest on them: checked
     # after the chosen ones (while they run, if a process is free), and reported only if a proof

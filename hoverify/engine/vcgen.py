@@ -197,6 +197,15 @@ class VC:
     slices: tuple[Slice, ...] = ()
     #: whether the VC proves a lemma over ``round`` (a round lemma or a chain step's lemma)
     lemma: bool = False
+    #: whether it proves a chain step's lemma (a part of a liveness proof)
+    step_lemma: bool = False
+
+    @property
+    def liveness(self) -> bool:
+        """Whether the VC is part of a liveness proof, checked by ``--liveness-only`` and not by
+        ``--safety-only``: a proof chain's VC or one of a chain step's lemmas (facts about any
+        round, but stated only for the chain)."""
+        return self.kind.liveness or self.step_lemma
 
     @cached_property
     def negation(self) -> Term:
@@ -351,7 +360,7 @@ class VCGenerator:
         return VC(name, kind, hyps, goal, target, self.file, line, rr, slices)
 
     def lemma_vc(self, name: str, target: str, j: int, before: tuple[Term, ...], lemma: Term,
-                 line: int | None) -> VC:
+                 line: int | None, step: bool = False) -> VC:
         """The VC of a lemma over round ``j`` proved from the round and the lemmas ``before`` it,
         with its slices: the lemma just before alone, the round alone, the round and every lemma
         before."""
@@ -374,7 +383,7 @@ class VCGenerator:
             slices.append(Slice(UPDATES_AND_INVARIANTS,
                                 tuple(updates if h is rr.relation else h for h in hyps)))
         return VC(name, VCKind.TRANSITION_PROPERTY, hyps, lemma, target, self.file, line, rr,
-                  tuple(slices), lemma=True)
+                  tuple(slices), lemma=True, step_lemma=step)
 
     def generate(self) -> list[VC]:
         cm = self.cm
@@ -442,7 +451,7 @@ class VCGenerator:
                 for k, lemma in enumerate(proved):
                     vcs.append(self.lemma_vc(
                         f"{goal.name} step {step.index} lemma[{k}] {rr.name}", target, j,
-                        proved[:k], lemma, step.line))
+                        proved[:k], lemma, step.line, step=True))
                 if proved:
                     conclusion[j] = proved[-1]
             stable = step.index < len(steps) or goal.always
