@@ -35,6 +35,7 @@ from hoverify.engine.vcgen import (
     UPDATES_AND_LEMMAS,
     UPDATES_WITHOUT_INVARIANTS,
     WITHOUT_INVARIANTS,
+    VCGenerator,
     VCKind,
     generate,
 )
@@ -140,25 +141,30 @@ def test_random_states_find_nothing_for_an_inductive_invariant() -> None:
 
 def test_round_lemmas_stand_for_their_round() -> None:
     """A round lemma is a VC of its own (from the round and the lemmas before it), tried first
-    from the lemma just before it alone, from the updates of its locals and the lemmas before it,
-    and from the round alone, without the invariants. Every other VC over the round keeps the
-    round's relation and not the lemmas, and is first tried from the lemmas instead of the
-    relation: that is how the seed paper's invariant is proved."""
+    from the lemma just before it alone, from the updates of its locals and the lemmas before it
+    that bear on it, and from the round alone, without the invariants. Every other VC over the
+    round keeps the round's relation and not the lemmas, and is first tried from the lemmas that
+    bear on its goal instead of the relation: that is how the seed paper's invariant is proved.
+    A lemma bears on a goal if it is about a post-state local the goal mentions, or about one
+    that such a lemma mentions in turn (or about no post-state local)."""
     cm, vcs = _vcs("otr.py")
     by_name = {vc.name: vc for vc in vcs}
     rr = cm.rounds[0]
     relation = rr.relation
     lemmas = [by_name[f"round_lemmas[Exchange][{k}]"] for k in range(5)]
     goals = {lm.goal for lm in lemmas}
+    # 0, 3, 4 are about decisions, 1 and 2 about x: each bears on the ones about its locals
+    near = [[lemmas[i].goal for i in ks] for ks in ([], [], [1], [0], [0, 3])]
     for k, lm in enumerate(lemmas):
         assert lm.kind is VCKind.TRANSITION_PROPERTY and lm.target_line
         assert lm.lemma_of == "Exchange"
         assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
+        assert list(VCGenerator.bearing_on(lm.goal, tuple(x.goal for x in lemmas[:k]))) == near[k]
         assert [sl.label for sl in lm.slices] == (
-            [LEMMA_BEFORE, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS] if k
+            [LEMMA_BEFORE, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS] if near[k]
+            else [LEMMA_BEFORE, UPDATES, ROUND_ALONE] if k
             else [UPDATES, ROUND_ALONE, UPDATES_AND_INVARIANTS])
-        assert [sl.extends for sl in lm.slices] == (
-            [None, None, None, ROUND_ALONE] if k else [None, None, None])
+        assert [sl.extends for sl in lm.slices][-1] == (ROUND_ALONE if near[k] else None)
         updates = rr.updates(symbols(lm.goal))
         assert updates is not None and updates is not relation
         for sl in lm.slices:
@@ -174,31 +180,36 @@ def test_round_lemmas_stand_for_their_round() -> None:
             assert set(sl.hypotheses) - {updates} < set(lm.hypotheses)
             assert set(sl.hypotheses) & goals == (
                 {lemmas[k - 1].goal} if sl.label == LEMMA_BEFORE
-                else {x.goal for x in lemmas[:k]} if sl.label in (ROUND_AND_LEMMAS,
-                                                                  UPDATES_AND_LEMMAS)
+                else set(near[k]) if sl.label in (ROUND_AND_LEMMAS, UPDATES_AND_LEMMAS)
                 else set())
     # lemma 1 is about who heard whom (|HO(i)| > 2n/3 ...): the others are about states
     heard = {lemmas[1].goal}
-    for name in ("invariant[0] Exchange", "irrevocability Exchange",
-                 "termination step 1 stable Exchange", "termination step 2 progress Exchange"):
+    decisions = {lemmas[i].goal for i in (0, 3, 4)}
+    for name, bearing in (("invariant[0] Exchange", goals), ("irrevocability Exchange", decisions),
+                          ("termination step 1 stable Exchange", goals - decisions),
+                          ("termination step 2 progress Exchange", decisions)):
         vc = by_name[name]
         assert relation in vc.hypotheses and not goals & set(vc.hypotheses)
         # a progress VC: the round without invariants first; a stability VC: after the lemmas
-        # about states and the updates of its locals
+        # about states and the updates of its locals; the lemmas about states only if some
+        # lemma that bears on the goal is about who heard whom
+        states = [BY_STATE_LEMMAS] if bearing & heard else []
         assert [sl.label for sl in vc.slices] == (
-            [WITHOUT_INVARIANTS, BY_STATE_LEMMAS, BY_LEMMAS] if vc.kind is VCKind.PROGRESS
-            else [BY_STATE_LEMMAS, UPDATES_WITHOUT_INVARIANTS, WITHOUT_INVARIANTS, BY_LEMMAS]
-            if vc.kind is VCKind.STABILITY else [BY_STATE_LEMMAS, BY_LEMMAS])
+            [WITHOUT_INVARIANTS, *states, BY_LEMMAS] if vc.kind is VCKind.PROGRESS
+            else [*states, UPDATES_WITHOUT_INVARIANTS, WITHOUT_INVARIANTS, BY_LEMMAS]
+            if vc.kind is VCKind.STABILITY else [*states, BY_LEMMAS])
         if vc.kind is VCKind.STABILITY:
             bare, narrow = (next(sl for sl in vc.slices if sl.label == label).hypotheses
                             for label in (WITHOUT_INVARIANTS, UPDATES_WITHOUT_INVARIANTS))
             assert narrow == tuple(rr.updates(symbols(vc.goal)) if h is relation else h
                                    for h in bare)
-        states, every = (sl for sl in vc.slices
-                         if sl.label not in (WITHOUT_INVARIANTS, UPDATES_WITHOUT_INVARIANTS))
-        assert relation not in every.hypotheses and relation not in states.hypotheses
-        assert set(every.hypotheses) == (set(vc.hypotheses) - {relation}) | goals
-        assert set(states.hypotheses) == (set(vc.hypotheses) - {relation}) | (goals - heard)
+        every = next(sl for sl in vc.slices if sl.label == BY_LEMMAS)
+        assert relation not in every.hypotheses
+        assert set(every.hypotheses) == (set(vc.hypotheses) - {relation}) | bearing
+        if states:
+            (only,) = (sl for sl in vc.slices if sl.label == BY_STATE_LEMMAS)
+            assert relation not in only.hypotheses
+            assert set(only.hypotheses) == (set(vc.hypotheses) - {relation}) | (bearing - heard)
     assert not by_name["agreement"].slices  # not over a round
     assert [vc.name for vc in vcs if vc.lemma_of is not None] == [lm.name for lm in lemmas]
     for vc in (lemmas[0], lemmas[4]):
@@ -216,10 +227,9 @@ def test_a_lemmas_slice_from_the_lemmas_before_goes_first_if_hardly_larger() -> 
     reductions are kept for their turns; otherwise the round alone keeps its turn, with its
     reduction, and the wider one is not built beyond the bound."""
     benor, benor_vcs = _vcs("benor.py")
-    otr, otr_vcs = _vcs("otr.py")
-    same = next(vc for vc in benor_vcs if vc.name == "round_lemmas[Propose][2]")  # 115, 115
-    larger = next(vc for vc in otr_vcs if vc.name == "round_lemmas[Exchange][3]")  # 132, 855
-    for cm, vc, first in ((benor, same, ROUND_AND_LEMMAS), (otr, larger, ROUND_ALONE)):
+    same = next(vc for vc in benor_vcs if vc.name == "round_lemmas[Propose][1]")  # 201, 206
+    larger = next(vc for vc in benor_vcs if vc.name == "round_lemmas[Propose][3]")  # 115, 247
+    for cm, vc, first in ((benor, same, ROUND_AND_LEMMAS), (benor, larger, ROUND_ALONE)):
         pending = [sl for sl in vc.slices if sl.label in (ROUND_ALONE, ROUND_AND_LEMMAS)]
         prepared: dict[str, Prepared] = {}
         chosen = _next_slice(vc, pending, prepared, 10.0)
@@ -264,7 +274,10 @@ def test_a_chain_steps_lemmas_stand_for_the_round_in_its_progress_vc_only() -> N
     assert [s.label for s in progress.slices] == [
         WITHOUT_INVARIANTS, BY_STEP_LEMMA, BY_STATE_LEMMAS, BY_LEMMAS]
     assert sl.label == BY_LEMMAS and relation not in sl.hypotheses
-    assert {x.goal for x in rounds} | {steps[2].goal} <= set(sl.hypotheses)
+    # the lemmas that bear on the step's invariant (about x): not those about decisions
+    lemma_goals = {x.goal for x in rounds + steps}
+    assert set(sl.hypotheses) & lemma_goals == {rounds[k].goal for k in (1, 2, 5)} | {
+        steps[2].goal}
     assert not {steps[0].goal, steps[1].goal} & set(sl.hypotheses)
     # the step's lemmas alone: the last one's conclusion, and none of the round's lemmas
     assert set(step.hypotheses) == set(sl.hypotheses) - {x.goal for x in rounds}
@@ -315,12 +328,12 @@ def test_the_most_often_received_value_is_the_smallest_of_its_ties(tmp_path: Pat
     assert res.status is Status.PROVED and res.stats["slice"] == ROUND_ALONE, res.reason
 
 
-# a true lemma about HO sets beside the false one: the invariant is proved from the lemmas about
-# states (the false one alone)
+# a true lemma about HO sets (and decisions, so that it bears on the invariant) beside the false
+# one: the invariant is proved from the lemmas about states (the false one alone)
 FALSE_STATE_LEMMA = FALSE_LEMMA.replace(
     '"forall i. decided(i) <-> old(decided)(i)"]}',
     '"forall i. decided(i) <-> old(decided)(i)", '
-    '"forall i, v. |HO(i)| > 2*n/3 and |{j | old(x)(j) = v}| > 2*n/3 -> x(i) = v"]}')
+    '"forall i. |HO(i)| = 0 -> (decided(i) <-> old(decided)(i))"]}')
 
 
 @pytest.mark.parametrize("lemmas,slice_label", [(FALSE_LEMMA, BY_LEMMAS),

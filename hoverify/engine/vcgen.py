@@ -33,17 +33,20 @@ suffices is much faster, and sometimes the only one it can decide:
 
 * a round lemma is first tried from the lemma just before it alone, ``S_j ∧ F ∧ L_{j,k-1}`` (the
   next step of a proof in steps, as two receivers' choices are compared through a fact about
-  each), then from the updates of the locals it mentions and every lemma before it,
-  ``S_j ∧ F ∧ U_j ∧ L_{j,0..k-1}`` where ``U_j`` is ``TR_j`` without the other locals' updates
-  and without the constraints on its witnesses (a lemma that follows from the ones before seldom
+  each), then from the updates of the locals it mentions and the lemmas before it that bear on
+  it, ``S_j ∧ F ∧ U_j ∧ L'`` where ``U_j`` is ``TR_j`` without the other locals' updates and
+  without the constraints on its witnesses (a lemma that follows from the ones before seldom
   needs how a choice was made), then from the round alone, ``S_j ∧ F ∧ TR_j``, then from the
-  round and every lemma before it, ``S_j ∧ F ∧ TR_j ∧ L_{j,0..k-1}`` (without the invariants: a
-  fact about the transition seldom needs them), and last, for the first lemma (which may need
-  them), from its VC with ``U_j`` for ``TR_j``;
+  round and those lemmas, ``S_j ∧ F ∧ TR_j ∧ L'`` (without the invariants: a fact about the
+  transition seldom needs them), and last, for the first lemma (which may need them), from its
+  VC with ``U_j`` for ``TR_j``. A lemma *bears on* a formula if it is about a post-state local
+  the formula mentions, or one such a lemma mentions in turn, or about none
+  (:meth:`VCGenerator.bearing_on`): the others only add instances;
 * every other VC over a round with lemmas is first tried with the round's relation replaced by
-  the lemmas that do not mention the HO sets (if some do and some do not), then by all its
-  lemmas, ``B_j ∧ S_j ∧ F ∧ L_j ⇒ goal'`` (the lemmas abstract the transition). The VC itself
-  keeps the relation and leaves the lemmas out, as without lemmas;
+  the lemmas that bear on its goal and do not mention the HO sets (if some do and some do not),
+  then by all the lemmas that bear on its goal, ``B_j ∧ S_j ∧ F ∧ L' ⇒ goal'`` (the lemmas
+  abstract the transition). The VC itself keeps the relation and leaves the lemmas out, as
+  without lemmas;
 * a chain step's progress VC over a round for which the step has lemmas is tried with the
   relation replaced by the conclusion of those lemmas alone, before the round's lemmas join it;
 * a proof chain's VC over a round is also tried without the invariants ``B_j``: a progress
@@ -312,6 +315,29 @@ class VCGenerator:
         ls = self.cm.round_lemmas.get(self.cm.rounds[j].name, ())
         return tuple(self.two_state(lemma, j) for lemma in ls[:upto])
 
+    @staticmethod
+    def bearing_on(goal: Term, lemmas: tuple[Term, ...]) -> tuple[Term, ...]:
+        """The ``lemmas`` that may bear on ``goal``: those about a post-state symbol the goal
+        mentions, closed under sharing one (a lemma that links two locals brings the lemmas
+        about the other), and those about no post-state symbol. A lemma about the updates of
+        other locals only adds instances: One-Third Rule's invariant 2 over its round is proved
+        from the three lemmas about ``decided`` and ``decision`` in 0.02 s, from all five in
+        0.27 s."""
+        def post(t: Term) -> frozenset[FunctionSymbol]:
+            return frozenset(sym for sym in symbols(t) if sym.version == "next")
+
+        wanted = set(post(goal))
+        chosen = {k for k, lm in enumerate(lemmas) if not post(lm)}
+        grown = True
+        while grown:
+            grown = False
+            for k, lm in enumerate(lemmas):
+                if k not in chosen and post(lm) & wanted:
+                    chosen.add(k)
+                    wanted |= post(lm)
+                    grown = True
+        return tuple(lm for k, lm in enumerate(lemmas) if k in chosen)
+
     def transition(self, j: int, boundary: bool = True) -> tuple[Term, ...]:
         """``B_j ∧ S_j ∧ F ∧ TR_j`` (without ``B_j`` if not ``boundary``)."""
         rr = self.cm.rounds[j]
@@ -330,7 +356,8 @@ class VCGenerator:
         replaces the relation by the round's lemmas (and ``step_lemma``, the conclusion of a
         chain step's lemmas), if it has any."""
         rr = self.cm.rounds[j]
-        lemmas = (*self.lemmas(j), *(() if step_lemma is None else (step_lemma,)))
+        lemmas = self.bearing_on(goal, (*self.lemmas(j),
+                                        *(() if step_lemma is None else (step_lemma,))))
         slices: tuple[Slice, ...] = ()
         if lemmas:
             abstract = tuple(h for h in hyps if h is not rr.relation)
@@ -369,12 +396,14 @@ class VCGenerator:
         premises = tuple(h for h in alone if h is not rr.relation)
         slices = [Slice(ROUND_ALONE, alone)]
         updates = rr.updates(symbols(lemma))
+        near = self.bearing_on(lemma, before)  # the slices' lemmas (the VC has them all)
         if updates is not None:
-            slices.insert(0, Slice(UPDATES_AND_LEMMAS if before else UPDATES,
-                                   (*premises, updates, *before)))
+            slices.insert(0, Slice(UPDATES_AND_LEMMAS if near else UPDATES,
+                                   (*premises, updates, *near)))
         if before:
             slices.insert(0, Slice(LEMMA_BEFORE, (*premises, before[-1])))
-            slices.append(Slice(ROUND_AND_LEMMAS, (*alone, *before), extends=ROUND_ALONE))
+        if near:
+            slices.append(Slice(ROUND_AND_LEMMAS, (*alone, *near), extends=ROUND_ALONE))
         hyps = (*self.transition(j), *before)
         if updates is not None and not before:
             # a first lemma (nothing before it to build on) may need the invariants; the slices
