@@ -141,10 +141,11 @@ def test_random_states_find_nothing_for_an_inductive_invariant() -> None:
 
 def test_round_lemmas_stand_for_their_round() -> None:
     """A round lemma is a VC of its own (from the round and the lemmas before it), tried first
-    from the lemma just before it alone, from the updates of its locals and the lemmas before it
-    that bear on it, and from the round alone, without the invariants. Every other VC over the
-    round keeps the round's relation and not the lemmas, and is first tried from the lemmas that
-    bear on its goal instead of the relation: that is how the seed paper's invariant is proved.
+    from the lemma just before it alone (if it bears on it), from the updates of its locals and
+    the lemmas before it that bear on it, and from the round alone, without the invariants.
+    Every other VC over the round keeps the round's relation and not the lemmas, and is first
+    tried from the lemmas that bear on its goal instead of the relation: that is how the seed
+    paper's invariant is proved.
     A lemma bears on a goal if it is about a post-state local the goal mentions, or about one
     that such a lemma mentions in turn (or about no post-state local)."""
     cm, vcs = _vcs("otr.py")
@@ -160,10 +161,13 @@ def test_round_lemmas_stand_for_their_round() -> None:
         assert lm.lemma_of == "Exchange"
         assert [h for h in lm.hypotheses if h in goals] == [x.goal for x in lemmas[:k]]
         assert list(VCGenerator.bearing_on(lm.goal, tuple(x.goal for x in lemmas[:k]))) == near[k]
+        # the lemma just before alone if it bears on this one (the next step of a proof)
+        first = [LEMMA_BEFORE] if k and lemmas[k - 1].goal in near[k] else []
         assert [sl.label for sl in lm.slices] == (
-            [LEMMA_BEFORE, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS] if near[k]
-            else [LEMMA_BEFORE, UPDATES, ROUND_ALONE] if k
+            [*first, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS] if near[k]
+            else [UPDATES, ROUND_ALONE] if k
             else [UPDATES, ROUND_ALONE, UPDATES_AND_INVARIANTS])
+        assert (LEMMA_BEFORE in [sl.label for sl in lm.slices]) == (k in (2, 4))
         assert [sl.extends for sl in lm.slices][-1] == (ROUND_ALONE if near[k] else None)
         updates = rr.updates(symbols(lm.goal))
         assert updates is not None and updates is not relation
@@ -520,7 +524,7 @@ def test_a_slice_that_extends_another_shares_its_time() -> None:
     from hoverify.engine.discharge import shares
 
     _, vcs = _vcs("otr.py")
-    lemma = next(vc for vc in vcs if vc.name == "round_lemmas[Exchange][3]")
+    lemma = next(vc for vc in vcs if vc.name == "round_lemmas[Exchange][4]")
     labels = [sl.label for sl in lemma.slices]
     assert labels == [LEMMA_BEFORE, UPDATES_AND_LEMMAS, ROUND_ALONE, ROUND_AND_LEMMAS]
     assert shares(list(lemma.slices)) == 3

@@ -31,17 +31,17 @@ for one proves the VC, any other answer is set aside and the VC itself is checke
 hypotheses cost the decision procedure instances (and the solver time), so a small premise that
 suffices is much faster, and sometimes the only one it can decide:
 
-* a round lemma is first tried from the lemma just before it alone, ``S_j ∧ F ∧ L_{j,k-1}`` (the
-  next step of a proof in steps, as two receivers' choices are compared through a fact about
-  each), then from the updates of the locals it mentions and the lemmas before it that bear on
-  it, ``S_j ∧ F ∧ U_j ∧ L'`` where ``U_j`` is ``TR_j`` without the other locals' updates and
-  without the constraints on its witnesses (a lemma that follows from the ones before seldom
-  needs how a choice was made), then from the round alone, ``S_j ∧ F ∧ TR_j``, then from the
-  round and those lemmas, ``S_j ∧ F ∧ TR_j ∧ L'`` (without the invariants: a fact about the
-  transition seldom needs them), and last, for the first lemma (which may need them), from its
-  VC with ``U_j`` for ``TR_j``. A lemma *bears on* a formula if it is about a post-state local
-  the formula mentions, or one such a lemma mentions in turn, or about none
-  (:meth:`VCGenerator.bearing_on`): the others only add instances;
+* a round lemma is first tried from the lemma just before it alone, ``S_j ∧ F ∧ L_{j,k-1}``, if
+  that one bears on it (see below; the next step of a proof in steps, as two receivers' choices
+  are compared through a fact about each), then from the updates of the locals it mentions and
+  the lemmas before it that bear on it, ``S_j ∧ F ∧ U_j ∧ L'`` where ``U_j`` is ``TR_j``
+  without the other locals' updates and without the constraints on its witnesses (a lemma that
+  follows from the ones before seldom needs how a choice was made), then from the round alone,
+  ``S_j ∧ F ∧ TR_j``, then from the round and those lemmas, ``S_j ∧ F ∧ TR_j ∧ L'`` (without
+  the invariants: a fact about the transition seldom needs them), and last, for the first lemma
+  (which may need them), from its VC with ``U_j`` for ``TR_j``. A lemma *bears on* a formula if
+  it is about a post-state local the formula mentions, or one such a lemma mentions in turn, or
+  about none (:meth:`VCGenerator.bearing_on`): the others only add instances;
 * every other VC over a round with lemmas is first tried with the round's relation replaced by
   the lemmas that bear on its goal and do not mention the HO sets (if some do and some do not),
   then by all the lemmas that bear on its goal, ``B_j ∧ S_j ∧ F ∧ L' ⇒ goal'`` (the lemmas
@@ -400,7 +400,7 @@ class VCGenerator:
         if updates is not None:
             slices.insert(0, Slice(UPDATES_AND_LEMMAS if near else UPDATES,
                                    (*premises, updates, *near)))
-        if before:
+        if before and before[-1] in near:  # the next step of a proof in steps
             slices.insert(0, Slice(LEMMA_BEFORE, (*premises, before[-1])))
         if near:
             slices.append(Slice(ROUND_AND_LEMMAS, (*alone, *near), extends=ROUND_ALONE))
