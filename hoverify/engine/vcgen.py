@@ -326,15 +326,16 @@ class VCGenerator:
         def post(t: Term) -> frozenset[FunctionSymbol]:
             return frozenset(sym for sym in symbols(t) if sym.version == "next")
 
+        posts = [post(lm) for lm in lemmas]
         wanted = set(post(goal))
-        chosen = {k for k, lm in enumerate(lemmas) if not post(lm)}
+        chosen = {k for k, p in enumerate(posts) if not p}
         grown = True
         while grown:
             grown = False
-            for k, lm in enumerate(lemmas):
-                if k not in chosen and post(lm) & wanted:
+            for k, p in enumerate(posts):
+                if k not in chosen and p & wanted:
                     chosen.add(k)
-                    wanted |= post(lm)
+                    wanted |= p
                     grown = True
         return tuple(lm for k, lm in enumerate(lemmas) if k in chosen)
 
@@ -352,9 +353,9 @@ class VCGenerator:
 
     def over_round(self, name: str, kind: VCKind, j: int, hyps: tuple[Term, ...], goal: Term,
                    target: str, line: int | None, step_lemma: Term | None = None) -> VC:
-        """A VC over round ``j`` whose hypotheses include its relation: with the slice that
-        replaces the relation by the round's lemmas (and ``step_lemma``, the conclusion of a
-        chain step's lemmas), if it has any."""
+        """A VC over round ``j`` whose hypotheses include its relation: with the slices that
+        replace the relation by the round's lemmas (and ``step_lemma``, the conclusion of a
+        chain step's lemmas) that bear on ``goal`` (:meth:`bearing_on`), if it has any."""
         rr = self.cm.rounds[j]
         lemmas = self.bearing_on(goal, (*self.lemmas(j),
                                         *(() if step_lemma is None else (step_lemma,))))
@@ -389,8 +390,9 @@ class VCGenerator:
     def lemma_vc(self, name: str, target: str, j: int, before: tuple[Term, ...], lemma: Term,
                  line: int | None, step: bool = False) -> VC:
         """The VC of a lemma over round ``j`` proved from the round and the lemmas ``before`` it,
-        with its slices: the lemma just before alone, the round alone, the round and every lemma
-        before."""
+        with its slices (see the module's docstring): the lemma just before alone (if it bears on
+        this one), the updates of its locals and the lemmas before that bear on it, the round
+        alone, the round and those lemmas, and, for a first lemma, its VC with those updates."""
         rr = self.cm.rounds[j]
         alone = self.transition(j, boundary=False)
         premises = tuple(h for h in alone if h is not rr.relation)
