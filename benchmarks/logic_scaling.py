@@ -48,7 +48,10 @@ run index and the kind, so every encoding sees the same instances), each decided
 
 Every query runs in a forked child process that is killed at ``--timeout`` plus a grace period
 (so a slow *reduction* is a timeout too, not a hang); times are measured inside the child around
-the call (imports are warmed up in the parent before forking). Answers are checked against the
+the call (imports are warmed up in the parent before forking). Inside that child, ``check``
+runs its solver calls in the same process (``isolate=False``), as cvc5 runs there: the child is
+already the isolation ``check`` would otherwise add with a fork per solver call (7-9 ms each, as
+much as the whole answer on a contradiction among a few sets). Answers are checked against the
 construction: a sat instance must be answered sat (``check`` validates its model; cvc5's model is
 read back and validated with ``logic.evaluate.holds`` outside the timed region), an unsat instance
 unsat. Anything else is printed as an ``ERROR`` line and excluded from the medians; timeouts are
@@ -59,7 +62,7 @@ Columns: the median seconds of the sat and of the unsat instances (end to end, a
 ``check`` sees them); the medians over both kinds of ``stats["reduce_seconds"]`` (the reduction,
 in Python), ``stats["solver_seconds"]`` (the solver calls before a model is decoded: with large
 layers the relaxation without them first, then the query for a model with a small support, then
-the full query; each with the fork, pysmt's conversion
+the full query; each with pysmt's conversion
 to the solver, the search and, on sat, planning and reading the values) and of the rest (on sat:
 the small-model second call, decoding and validating the model); the regions of the Venn layers
 (``stats``), the layers (``74s`` = a sparse layer of 74 regions, ``16f`` = a full one), timeouts,
@@ -536,7 +539,9 @@ def _check_query(inst: Instance, backend: str, encoding: str, timeout: float,
 
     formula = inst.formula if sets == "var" else as_constant_symbols(inst.formula)
     start = time.perf_counter()
-    r = check(formula, backend=backend, encoding=encoding, timeout=timeout, depth=depth)
+    # isolate=False: this runs in a child killed at its deadline (see _in_child)
+    r = check(formula, backend=backend, encoding=encoding, timeout=timeout, depth=depth,
+              isolate=False)
     seconds = time.perf_counter() - start
     st = r.stats
     layers = st.get("layers", [])
@@ -625,7 +630,8 @@ def _warm_up(cfg: Config) -> None:
     for b in cfg.backends:
         for enc in ("full", "sparse"):
             try:
-                check(tiny.formula, backend=b, encoding=enc, timeout=cfg.timeout)
+                # as the children call it (the solvers' state is then made before the fork)
+                check(tiny.formula, backend=b, encoding=enc, timeout=cfg.timeout, isolate=False)
             except Exception:  # noqa: BLE001 - reported when it matters, per query
                 pass
     if "cvc5-native" in cfg.encodings:

@@ -242,11 +242,17 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
 
     With ``prefer``, ``formula`` is checked first; only if it is satisfiable is ``formula and
     prefer`` checked too, on a fresh solver (not push/pop: incremental mode disables much of z3's
-    and cvc5's preprocessing; for z3 the second solver reuses the first one's translation of
-    ``formula``), and its model is returned if it has one, else the first. Most queries are
-    unsatisfiable: they are solved once (checking ``formula and prefer`` first solved them twice).
-    The hint gets at most :data:`PREFER_SHARE` of the time the first answer took (and at least
-    :data:`PREFER_MIN_SECONDS`), never more than what is left.
+    and cvc5's preprocessing), and its model is returned if it has one, else the first. Most
+    queries are unsatisfiable: they are solved once (checking ``formula and prefer`` first solved
+    them twice). The hint gets at most :data:`PREFER_SHARE` of the time the first answer took (and
+    at least :data:`PREFER_MIN_SECONDS`), never more than what is left.
+
+    z3's second solver works in a z3 context of its own: z3's model depends on the order in which
+    the terms of its context were made, which, in the shared context (:func:`_z3_converter`),
+    depends on every query the process asked before. In a context of its own the model depends on
+    the formula alone: a counterexample is the same whether its model is checked alone or after
+    others (the golden tests of the CLI depend on it), at the price of translating the formula
+    again, on satisfiable queries only.
     """
     start = time.perf_counter()
     raw = _query_once(env, formula, backend, timeout, want, declared)
@@ -257,7 +263,7 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     if budget <= 0.01:
         return raw
     better = _query_once(env, env.formula_manager.And(formula, prefer), backend, budget, want,
-                         declared)
+                         declared, own_context=True)
     return better if better[0] is Answer.SAT else raw
 
 
@@ -286,8 +292,27 @@ def _z3_converter(env: Environment, ctx: Any) -> Any:
     return conv
 
 
+def _plain_z3_solver(ctx: Any, options: dict[str, Any]) -> Any:
+    """z3's SMT core without a logic's tactic, for ``options`` (:func:`_native_options`).
+
+    pysmt asks z3 for the solver of the declared logic (``SolverFor("QF_UFLIA")``), which runs
+    the logic's preprocessing tactic before the search on every query. On the reductions here
+    it does not pay: measured over the seven models (every VC one after another, in one
+    process, z3 seeds 0-2), the six besides A_T,E took 6.1-6.4 s with the plain core against
+    7.2-8.1 s; A_T,E 5.9-6.7 s against 7.1-11.7 s (seeds 0-3: its hardest round lemma, a
+    heavy-tailed query, 1.0-2.1 s against 1.6-5.9 s); a small one (the relaxation of a system
+    over 24 sets) 2-4 ms against 15-25 ms."""
+    import z3
+
+    plain = z3.SimpleSolver(ctx=ctx)
+    plain.set(model=True, **options)
+    return plain
+
+
 def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
-                want: Want, declared: str | None = None) -> _Raw:
+                want: Want, declared: str | None = None, own_context: bool = False) -> _Raw:
+    """One query on a new solver; for z3, in the process's shared context, or with
+    ``own_context`` in a new one (see :func:`_query`)."""
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
 
     try:
@@ -306,7 +331,17 @@ def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
     if backend == "z3":
         # pysmt's converter is slower than the search on large reductions (see logic.z3convert),
         # and a new one per solver translates again what the one before did
-        solver.converter = _z3_converter(env, solver.z3.ctx)
+        if own_context:
+            import z3
+
+            from logic.z3convert import FastZ3Converter
+
+            ctx = z3.Context()
+            solver.converter = FastZ3Converter(env, ctx)
+        else:
+            ctx = solver.z3.ctx
+            solver.converter = _z3_converter(env, ctx)
+        solver.z3 = _plain_z3_solver(ctx, options)
     try:
         solver.add_assertion(formula)
         answer, reason = _CHECKS[backend](solver, timeout)

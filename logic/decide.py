@@ -43,8 +43,8 @@ SMALL_MODEL_SECONDS = 2.0
 #: z3 finds in 0.3 s against more than 20 s for the full query), and only then asks the full query.
 #: Each extra query is small when it decides nothing. A VC's reduction has more instances than
 #: bits and goes straight to the full query: mostly unsat, it would pay for the small-support
-#: query (Ben-Or's invariant[0] Propose: 6 s without it, 11 s with it)
-LARGE_LAYER_REGIONS = 32
+#: query (Ben-Or's invariant[0] Propose: 6 s without it, 11 s with it). (A formula without
+#: quantifiers gets the relaxation before its layer is even built: ``Reducer.run``.)
 SMALL_SUPPORT_REGIONS = 8
 #: the share of the remaining time the small-support query gets (the full query has the rest)
 SMALL_SUPPORT_SHARE = 0.25
@@ -327,19 +327,26 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
                            reason, reduction, stats)
 
     remaining = max(0.01, timeout - reduce_seconds)
+    relaxed_already = False  # whether a stage was the reduction without its layers
     while reduction.reducer.pending:
         # the reduction of a stage first (fewer instances, weaker: see Reducer.run): its unsat
         # answer proves the formula; any other decides nothing, and the next stage follows
         shallow = reduction.reducer.pending_deep_values
+        layerless = reduction.final_layer is None
         early = solve(reduction.smt, backend,
                       timeout=max(0.01, min(EARLY_SHARE * remaining,
                                             max(EARLY_SECONDS, reduce_seconds))),
                       isolate=isolate, logic=reduction.logic)
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + early.seconds
+        if layerless:
+            stats["relaxation"] = early.answer.name.lower()
+            relaxed_already = early.answer is not Answer.UNKNOWN
         if early.answer is Answer.UNSAT:
             stats["before_triggered_rounds"] = True
             if shallow:
                 stats["before_deeper_values"] = True
+            if layerless:
+                stats["before_layers"] = True
             return result(Answer.UNSAT)
         resumed = time.perf_counter()
         extended = reduction.reducer.extend()
@@ -352,7 +359,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         if extended is None:
             break
     layers_dominate = _layers_dominate(reduction)
-    if layers_dominate:
+    if layers_dominate and not relaxed_already:
         # Venn layers larger than the rest: first the reduction without them
         relaxed = solve(reduction.relaxation, backend, timeout=remaining, isolate=isolate,
                         logic=reduction.logic)
@@ -452,6 +459,8 @@ def _layer_bits(reduction: Reduction) -> int:
 def _layers_dominate(reduction: Reduction) -> bool:
     """Whether the Venn layers of ``reduction`` are large and outweigh its quantifier instances
     (see :data:`LARGE_LAYER_REGIONS`)."""
+    from logic.venn import LARGE_LAYER_REGIONS
+
     layers = reduction.reducer.layers
     return (any(layer.plan.encoding == "sparse" and layer.plan.regions >= LARGE_LAYER_REGIONS
                 for layer in layers)

@@ -76,7 +76,7 @@ def _interpreted_symbols(formula: Term) -> tuple[list[FunctionSymbol], list[Term
 
 def plan_queries(reduction: Reduction) -> QueryPlan:
     red = reduction.reducer
-    layer = reduction.final_layer
+    layer = reduction.model_layer()
     m = red.mgr
     plan = QueryPlan(reduction)
     named = layer.named_smt
@@ -203,7 +203,7 @@ def _show(v: Value) -> str:
 
 def decode(plan: QueryPlan, values: Sequence[Any]) -> FiniteModel:
     """The finite structure described by the solver's ``values`` for ``plan.queries``."""
-    layer = plan.reduction.final_layer
+    layer = plan.reduction.model_layer()
     idx = plan.index
 
     def val(key: Any) -> Any:

@@ -56,7 +56,7 @@ from logic.terms import (
     substitute,
     subterms,
 )
-from logic.venn import Layer, build_layer, plan_layer
+from logic.venn import LARGE_LAYER_REGIONS, Layer, LayerPlan, build_layer, plan_layer
 
 FNode = Any
 
@@ -217,6 +217,9 @@ class Reducer:
         # (before them), _shallow_values holds
         self.pending_deep_values = False
         self._shallow_values = False
+        # the instantiation round whose (final) Venn layer is still to build, if run(staged=True)
+        # left it to extend (a formula without clauses: see run)
+        self.pending_layer: int | None = None
         self._types: dict[Sort, Any] = {}
         self._signatures: dict[tuple[FunctionSymbol, bool], tuple[str, Any]] = {}
         #: per set atom, its membership function and the arguments before the process
@@ -619,15 +622,15 @@ class Reducer:
             f"{g} (at most {MAX_LAYER_ATOMS}): the formula is too large for instantiation depth "
             f"{self.depth}")
 
-    def build_layer(self, g: int, final: bool) -> Layer:
-        """The Venn layer of round ``g`` over every set atom known so far."""
-        atoms = list(self.set_atoms)
+    def _layer_plan(self) -> tuple[LayerPlan, list[Term], list[Term], list[Term],
+                                   dict[Term, int]]:
+        """The plan of a Venn layer over every set atom known so far, with the layer's named
+        processes, anchors, cardinalities and the use of each cardinality it assumes."""
+        atoms = self.set_atoms
         named = list(self.terms_by_sort.get(PROC, ()))
         anchors: list[Term] = []
         if self.anchored:
             named, anchors = anchors, named
-        if len(atoms) > MAX_LAYER_ATOMS:
-            self._too_many_atoms(g)
         atom_set = set(atoms)
         cards = [c for c in self.cards if _atoms_of(c.args[0]) <= atom_set]
         assumed = {c: self.card_use.get(c, ZERO) for c in cards}
@@ -635,6 +638,14 @@ class Reducer:
         plan = plan_layer(len(atoms), sum(1 for u in assumed.values() if u == BIG),
                           sum(1 for u in assumed.values() if u == NONZERO) + len(anchors),
                           self.encoding)
+        return plan, named, anchors, cards, assumed
+
+    def build_layer(self, g: int, final: bool) -> Layer:
+        """The Venn layer of round ``g`` over every set atom known so far."""
+        atoms = list(self.set_atoms)
+        if len(atoms) > MAX_LAYER_ATOMS:
+            self._too_many_atoms(g)
+        plan, named, anchors, cards, assumed = self._layer_plan()
         # each region's witness has a membership per atom; each anchor one per region and atom
         size = plan.regions * len(atoms) * (1 + len(anchors))
         if size > MAX_LAYER_MEMBERSHIPS:
@@ -747,7 +758,8 @@ class Reducer:
     @property
     def pending(self) -> bool:
         """Whether :meth:`extend` has instances to add (``run(staged=True)`` left them)."""
-        return self.pending_deep_values or self.pending_rounds > 0
+        return (self.pending_layer is not None or self.pending_deep_values
+                or self.pending_rounds > 0)
 
     def run(self, staged: bool = False) -> Reduction:
         """The reduction. ``staged``: in stages, for :meth:`extend` to add the next (each one a
@@ -773,10 +785,32 @@ class Reducer:
             # witnesses only matter if some clause can be instantiated on a process
             last = g == self.depth or not any(
                 v.sort is PROC for c in self.clauses for v in c.vars)
+            if last and staged and self._layer_deferred():
+                self.pending_layer = g
+                return self._reduction()
             if last or self.witness_terms:
                 self.build_layer(g, final=last)
             if last:
                 break
+        return self._final_rounds(staged)
+
+    def _layer_deferred(self) -> bool:
+        """Whether ``run(staged=True)`` leaves the final Venn layer to :meth:`extend`: when
+        nothing will be instantiated on its witnesses (no clause: a formula over set constants
+        and cardinalities) and it is large (a sparse layer of at least
+        :data:`LARGE_LAYER_REGIONS` regions). The stage before it is the reduction without any
+        layer (the local families decompose the sets that occur together exactly): a
+        contradiction among a few sets, the common unsat case, then costs no layer at all (z3
+        needs a few milliseconds on it, and building the layer, region bits over every set,
+        takes longer than that)."""
+        if self.clauses or len(self.set_atoms) > MAX_LAYER_ATOMS:
+            return False
+        plan = self._layer_plan()[0]
+        return plan.encoding == "sparse" and plan.regions >= LARGE_LAYER_REGIONS
+
+    def _final_rounds(self, staged: bool) -> Reduction:
+        """After the last layer: the final round of instances (on the values within the depth
+        bound, then the deeper ones, then the triggered rounds, staged as ``run`` says)."""
         self._final = True
         self._shallow_values = True
         try:
@@ -837,6 +871,10 @@ class Reducer:
         formulas (only its ``stats`` and ``instances`` are this reducer's, and so grow): they
         are those of a reduction with fewer instances, sound on its own."""
         terms, count = len(self.gen), len(self.instances)
+        if self.pending_layer is not None:
+            g, self.pending_layer = self.pending_layer, None
+            self.build_layer(g, final=True)
+            return self._final_rounds(staged=True)
         if self.pending_deep_values:
             self.pending_deep_values = False
             self.instantiate_round(self.depth + 1)
@@ -866,7 +904,7 @@ class Reducer:
         st.cardinalities = len(self.cards)
         st.process_terms = len(self.terms_by_sort.get(PROC, ()))
         return Reduction(self.formula, self.mgr.And(*base, *layers, *extra), self,
-                         self.layers[-1], self.mgr.And(*base, *extra))
+                         self.layers[-1] if self.layers else None, self.mgr.And(*base, *extra))
 
     # ---- translation to pysmt --------------------------------------------------------------
     def _type(self, s: Sort) -> Any:
@@ -1154,7 +1192,8 @@ class Reduction:
     formula: Term
     smt: FNode
     reducer: Reducer = field(repr=False)
-    final_layer: Layer = field(repr=False)
+    #: the last Venn layer (``None`` only in the stage before it: see ``Reducer.run``)
+    final_layer: Layer | None = field(repr=False)
     #: the reduction without its Venn layers (a subset of its conjuncts, so implied by it): the
     #: instances, the exact decompositions of small families of sets and the arithmetic side
     #: conditions. Unsat of the relaxation is unsat of the reduction, found without the layers'
@@ -1191,8 +1230,14 @@ class Reduction:
 
         return to_smtlib(self.smt, comment=f"hoverify reduction of: {self.formula}")
 
+    def model_layer(self) -> Layer:
+        """The final Venn layer, which a model is read from (a stage before it has none)."""
+        if self.final_layer is None:
+            raise ValueError("a stage of the reduction before its Venn layer has no model to read")
+        return self.final_layer
+
     def queries(self) -> list[FNode]:
-        return self.final_layer.queries()
+        return self.model_layer().queries()
 
     @property
     def logic(self) -> str:

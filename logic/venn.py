@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 FNode = Any
 
 MAX_FULL_ATOMS = 16
+#: a sparse Venn layer with this many generic regions is large (see ``logic.decide``: the
+#: reduction without such layers is asked first)
+LARGE_LAYER_REGIONS = 32
 
 
 def sparse_bound(d: int) -> int:

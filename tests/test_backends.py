@@ -340,3 +340,33 @@ def test_children_are_reaped() -> None:
         time.sleep(0.01)
         backends._reap_finished()
     assert backends._unreaped == []
+
+
+def test_a_model_does_not_depend_on_the_queries_asked_before() -> None:
+    """z3's model of a satisfiable query with a hint comes from a context of its own (see
+    ``backends._query``): the same values whether the query's terms are new to the process or
+    were made before, in another order, by other queries (in the shared context, z3's model
+    depends on the order in which its terms were made: the counterexamples of the CLI's golden
+    tests changed with the tests run before them). Two copies of one query over fresh symbols,
+    the second one's terms made first in reverse order: the same model."""
+    def query(tag: str) -> tuple[Any, list[Any], Any]:
+        f = MGR.Symbol(f"val_{tag}", FunctionType(INT, [PROC]))
+        values = [MGR.Function(f, [MGR.Symbol(f"{tag}{i}", PROC)]) for i in range(6)]
+        bounds = [MGR.And(MGR.LE(MGR.Int(0), v), MGR.LE(v, MGR.Int(50))) for v in values]
+        formula = MGR.And(*bounds, MGR.Equals(MGR.Plus(values), MGR.Int(100)),
+                          *(MGR.Not(MGR.Equals(a, b)) for i, a in enumerate(values)
+                            for b in values[i + 1:]))
+        return formula, values, MGR.LE(values[0], MGR.Int(40))
+
+    def model(tag: str) -> tuple[int | bool, ...] | None:
+        formula, values, hint = query(tag)
+        out = solve(formula, "z3", want=values, prefer=hint, isolate=False, logic="QF_UFLIA")
+        assert out.answer is Answer.SAT
+        return out.values
+
+    first = model("fresh")
+    _, values, _ = query("used")
+    for k, v in enumerate(values[::-1]):  # the second copy's terms, made first, reversed
+        solve(MGR.And(MGR.LT(MGR.Int(k), v), MGR.LT(v, MGR.Int(90 - k))), "z3", isolate=False,
+              logic="QF_UFLIA")
+    assert model("used") == first

@@ -150,8 +150,13 @@ def test_large_layers_are_relaxed_first_and_the_relaxation_is_part_of_the_reduct
     """``check`` first tries the reduction without its Venn layers when they are large: the
     benchmark's unsat instances (a contradiction among 2-3 of 24 sets) are refuted there; the sat
     ones go on to the full reduction and a validated model. The relaxation is a subset of the
-    reduction's conjuncts (so implied by it: its unsat is the reduction's)."""
-    from logic.decide import _layers_dominate, check
+    reduction's conjuncts (so implied by it: its unsat is the reduction's).
+
+    Without quantifiers, the relaxation is a stage of its own, before the layer is built
+    (``Reducer.run``): the staged reduction is the relaxation, and ``extend`` adds the layer,
+    which makes the whole reduction; the stage that refuted a formula is built again by
+    ``reduction_of``."""
+    from logic.decide import Attempt, _layers_dominate, check, reduction_of
     from logic.reduce import reduce_formula
     from logic.result import Answer
 
@@ -162,15 +167,26 @@ def test_large_layers_are_relaxed_first_and_the_relaxation_is_part_of_the_reduct
             red = reduce_formula(inst.formula, encoding="sparse")
             assert set(red.relaxation.args()) <= set(red.smt.args())
             assert len(red.relaxation.args()) < len(red.smt.args())
+            staged = reduce_formula(inst.formula, encoding="sparse", staged=True)
             result = check(inst.formula, encoding="sparse", timeout=60)
             assert result.answer is (Answer.UNSAT if unsat else Answer.SAT), result.reason
             if not unsat:
                 assert result.model is not None and holds(inst.formula, result.model.structure)
             if _layers_dominate(red):
+                assert staged.reducer.pending and staged.final_layer is None
+                assert staged.smt == red.relaxation
+                whole = staged.reducer.extend()
+                assert whole is not None and not whole.reducer.pending
+                assert whole.smt == red.smt and whole.final_layer is not None
                 assert result.stats["relaxation"] == ("unsat" if unsat else "sat")
+                assert result.stats.get("before_layers") is (True if unsat else None)
                 # a sat instance has a model with a small support, found before the full query
                 assert result.stats.get("small_support") == (None if unsat else "sat")
+                if unsat:
+                    again = reduction_of(inst.formula, Attempt(0, anchored=True), result.stats)
+                    assert again.final_layer is None and again.smt == red.relaxation
                 relaxed["unsat" if unsat else "sat"] += 1
             else:
+                assert not staged.reducer.pending and staged.smt == red.smt
                 assert "relaxation" not in result.stats and "small_support" not in result.stats
     assert relaxed["unsat"] >= 1 and relaxed["sat"] >= 1  # both paths taken
