@@ -170,7 +170,7 @@ def backend_version(name: str) -> str:
 
 def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Want = (),
           isolate: bool = True, prefer: FNode | None = None,
-          logic: str | None = None) -> SolverOutcome:
+          logic: str | None = None, own_context: bool = False) -> SolverOutcome:
     """Check ``formula`` for satisfiability on ``backend`` within ``timeout`` seconds.
 
     On SAT, ``values`` holds the values of the ground Int/Bool terms ``want``, in order. See the
@@ -186,6 +186,14 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Want = (
     ``want`` may also be a function returning the terms, called only on SAT (in the child
     process when isolated): for callers that read values from few of their queries and whose
     terms are costly to build. It needs a declared ``logic``.
+
+    ``own_context`` (z3 only; the others make their terms anew for each query): the query in a z3
+    context of its own. In the context z3's queries share (:func:`_z3_converter`: a term already
+    translated for a query before is not translated again), z3's model depends on the order in
+    which the context's terms were made, so on every query the process asked before; in a context
+    of its own it depends on the formula alone, at the price of translating it again (3 ms for
+    the context, and the formula). For the models a person reads: the same counterexample
+    whether it is checked alone or after others.
     """
     _require(backend)  # the first call also initialises pysmt and smoke-tests the backends
     if logic is not None and logic not in DECLARED_LOGICS:
@@ -207,9 +215,10 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Want = (
     start = time.perf_counter()
     if isolate:
         answer, values, reason = _in_child(env, formula, backend, timeout, want, start, prefer,
-                                           logic)
+                                           logic, own_context)
     else:
-        answer, values, reason = _query(env, formula, backend, timeout, want, prefer, logic)
+        answer, values, reason = _query(env, formula, backend, timeout, want, prefer, logic,
+                                        own_context)
     return SolverOutcome(answer, values, reason, backend, time.perf_counter() - start)
 
 
@@ -237,7 +246,7 @@ def _grace(timeout: float) -> float:
 
 def _query(env: Environment, formula: FNode, backend: str, timeout: float,
            want: Want, prefer: FNode | None = None,
-           declared: str | None = None) -> _Raw:
+           declared: str | None = None, own_context: bool = False) -> _Raw:
     """Run the query in this process; every exception becomes an UNKNOWN with its reason.
 
     With ``prefer``, ``formula`` is checked first; only if it is satisfiable is ``formula and
@@ -246,16 +255,9 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     queries are unsatisfiable: they are solved once (checking ``formula and prefer`` first solved
     them twice). The hint gets at most :data:`PREFER_SHARE` of the time the first answer took (and
     at least :data:`PREFER_MIN_SECONDS`), never more than what is left.
-
-    z3's second solver works in a z3 context of its own: z3's model depends on the order in which
-    the terms of its context were made, which, in the shared context (:func:`_z3_converter`),
-    depends on every query the process asked before. In a context of its own the model depends on
-    the formula alone: a counterexample is the same whether its model is checked alone or after
-    others (the golden tests of the CLI depend on it), at the price of translating the formula
-    again, on satisfiable queries only.
     """
     start = time.perf_counter()
-    raw = _query_once(env, formula, backend, timeout, want, declared)
+    raw = _query_once(env, formula, backend, timeout, want, declared, own_context)
     if prefer is None or raw[0] is not Answer.SAT:
         return raw
     spent = time.perf_counter() - start
@@ -263,7 +265,7 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     if budget <= 0.01:
         return raw
     better = _query_once(env, env.formula_manager.And(formula, prefer), backend, budget, want,
-                         declared, own_context=True)
+                         declared, own_context)
     return better if better[0] is Answer.SAT else raw
 
 
@@ -312,7 +314,7 @@ def _plain_z3_solver(ctx: Any, options: dict[str, Any]) -> Any:
 def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
                 want: Want, declared: str | None = None, own_context: bool = False) -> _Raw:
     """One query on a new solver; for z3, in the process's shared context, or with
-    ``own_context`` in a new one (see :func:`_query`)."""
+    ``own_context`` in a new one (see :func:`solve`)."""
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
 
     try:
@@ -545,7 +547,7 @@ _unreaped: list[int] = []  # children that have answered or been killed, not yet
 
 def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
               want: Want, start: float, prefer: FNode | None = None,
-              declared: str | None = None) -> _Raw:
+              declared: str | None = None, own_context: bool = False) -> _Raw:
     _reap_finished()
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -556,7 +558,8 @@ def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
             try:
                 if _child_hook is not None:
                     _child_hook()
-                raw = _query(env, formula, backend, timeout, want, prefer, declared)
+                raw = _query(env, formula, backend, timeout, want, prefer, declared,
+                             own_context)
             except BaseException as exc:  # noqa: BLE001
                 raw = (Answer.UNKNOWN, None, f"solver process failed: {type(exc).__name__}: {exc}")
             payload = pickle.dumps((int(raw[0]), raw[1], raw[2]), pickle.HIGHEST_PROTOCOL)

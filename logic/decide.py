@@ -312,9 +312,11 @@ def _models(small_model: bool, refute_only: bool) -> Models:
 
 
 def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend: str,
-            timeout: float, isolate: bool, models: Models, start: float) -> CheckResult:
+            timeout: float, isolate: bool, models: Models, start: float,
+            own_context: bool = False) -> CheckResult:
     """The answer for ``reduction`` of ``formula`` (built in ``reduce_seconds``; ``start``: when
-    the attempt began, ``timeout`` counted from then)."""
+    the attempt began, ``timeout`` counted from then). ``own_context``: the queries for a model
+    in a z3 context of their own (see :func:`logic.backends.solve`)."""
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, QueryPlan, decode, plan_queries
 
@@ -397,7 +399,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         # reduction; its unsat says nothing, and the full query follows)
         small = solve(mgr.And(reduction.smt, support, validatable), backend,
                       timeout=max(0.01, SMALL_SUPPORT_SHARE * remaining), want=want,
-                      isolate=isolate, logic=reduction.logic)
+                      isolate=isolate, logic=reduction.logic, own_context=own_context)
         stats["small_support"] = small.answer.name.lower()
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + small.seconds
         if small.answer is Answer.SAT:
@@ -406,7 +408,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
             remaining = max(0.01, timeout - (time.perf_counter() - start))
     if outcome is None:
         outcome = solve(reduction.smt, backend, timeout=remaining, want=want, isolate=isolate,
-                        prefer=prefer, logic=reduction.logic)
+                        prefer=prefer, logic=reduction.logic, own_context=own_context)
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + outcome.seconds
     if outcome.answer is Answer.UNSAT:
         return result(Answer.UNSAT)
@@ -426,7 +428,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))
         restricted = mgr.And(reduction.smt, small_n, prefer)
         small = solve(restricted, backend, timeout=remaining, want=plan.queries, isolate=isolate,
-                      logic=reduction.logic)
+                      logic=reduction.logic, own_context=own_context)
         if small.answer is Answer.SAT and small.values is not None:
             values = small.values
     try:
@@ -439,6 +441,16 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
     if structure is not model.structure:
         model = replace(model, structure=structure)
     verdict, why = validate(formula, model.structure)
+    if verdict and models is Models.SMALL and backend == "z3" and not own_context:
+        # the model a person reads, searched again in z3 contexts of its own: then it depends on
+        # the formula alone, not on the queries this process asked before (the first search
+        # shares their context, where z3's model depends on the order its terms were made)
+        again = _answer(formula, reduction, reduce_seconds, backend, timeout, isolate, models,
+                        start, own_context=True)
+        if again.answer is Answer.SAT:
+            again.stats["solver_seconds"] = (again.stats.get("solver_seconds", 0.0)
+                                             + stats.get("solver_seconds", 0.0))
+            return again
     if verdict:
         return result(Answer.SAT, model=model)
     stats["incomplete"] = True

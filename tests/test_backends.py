@@ -342,13 +342,13 @@ def test_children_are_reaped() -> None:
     assert backends._unreaped == []
 
 
-def test_a_model_does_not_depend_on_the_queries_asked_before() -> None:
-    """z3's model of a satisfiable query with a hint comes from a context of its own (see
-    ``backends._query``): the same values whether the query's terms are new to the process or
-    were made before, in another order, by other queries (in the shared context, z3's model
-    depends on the order in which its terms were made: the counterexamples of the CLI's golden
-    tests changed with the tests run before them). Two copies of one query over fresh symbols,
-    the second one's terms made first in reverse order: the same model."""
+def test_a_model_in_a_context_of_its_own_does_not_depend_on_the_queries_asked_before() -> None:
+    """With ``own_context``, z3's model depends on the query alone: the same values whether the
+    query's terms are new to the process or were made before, in another order, by other queries
+    (in the shared context, z3's model depends on the order in which its terms were made: the
+    counterexamples of the CLI's golden tests changed with the tests run before them). Two copies
+    of one query over fresh symbols, the second one's terms made first in reverse order: the same
+    model."""
     def query(tag: str) -> tuple[Any, list[Any], Any]:
         f = MGR.Symbol(f"val_{tag}", FunctionType(INT, [PROC]))
         values = [MGR.Function(f, [MGR.Symbol(f"{tag}{i}", PROC)]) for i in range(6)]
@@ -360,7 +360,8 @@ def test_a_model_does_not_depend_on_the_queries_asked_before() -> None:
 
     def model(tag: str) -> tuple[int | bool, ...] | None:
         formula, values, hint = query(tag)
-        out = solve(formula, "z3", want=values, prefer=hint, isolate=False, logic="QF_UFLIA")
+        out = solve(formula, "z3", want=values, prefer=hint, isolate=False, logic="QF_UFLIA",
+                    own_context=True)
         assert out.answer is Answer.SAT
         return out.values
 

@@ -803,3 +803,32 @@ def test_the_stage_that_decided_a_formula_is_built_again(monkeypatch: pytest.Mon
     assert again.smtlib() == middle.smtlib()
     whole = reduction_of(f, Attempt(0), {})
     assert len(whole.instances) > len(middle.instances) and not whole.reducer.pending
+
+
+def _counter_model_values(tag: str, before: object = None) -> tuple[int, list[int]]:
+    """The values of ``y`` in the small model ``check`` reports for three processes with
+    distinct values of ``y`` in 0..50 summing to 100 (``y`` named after ``tag``; ``before``: a
+    formula over the same symbol checked first, making its terms in another order)."""
+    from logic import INT
+
+    y = FunctionSymbol(f"y_{tag}", (PROC,), INT)
+    a, b, c = (Var(name, PROC) for name in "abc")
+    ys = [App(y, p) for p in (a, b, c)]
+    body = And(*(And(Ge(t, IntConst(0)), Le(t, IntConst(50))) for t in ys),
+               Eq(Add(Add(ys[0], ys[1]), ys[2]), IntConst(100)),
+               *(Not(Eq(s, t)) for k, s in enumerate(ys) for t in ys[k + 1:]))
+    if before is not None:
+        check(Exists([c, b, a], And(*(Gt(t, IntConst(k)) for k, t in enumerate(ys[::-1])))),
+              isolate=False)
+    res = check(Exists([a, b, c], body), small_model=True, isolate=False)
+    assert res.answer is Answer.SAT and res.model is not None
+    table = res.model.structure.functions[y]
+    return res.model.n, sorted(table[(p,)] for p in res.model.structure.processes)
+
+
+def test_a_reported_model_does_not_depend_on_the_checks_before() -> None:
+    """``check(small_model=True)`` searches the model it reports again in z3 contexts of their
+    own (``logic.backends.solve``'s ``own_context``): the same model for two copies of a formula,
+    the second one's symbols used first by another check (the same values; which process has
+    which may differ, as the two symbols' names do)."""
+    assert _counter_model_values("first") == _counter_model_values("second", before=True)
