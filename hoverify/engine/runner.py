@@ -168,14 +168,17 @@ def hard_deadline(opts: Options) -> float:
     return 2 * budget + HARD_GRACE
 
 
-def start_order(hints: list[Hint | None], optional: frozenset[int] = frozenset()) -> list[int]:
+def start_order(hints: list[Hint | None], optional: frozenset[int] = frozenset(),
+                early: frozenset[int] = frozenset()) -> list[int]:
     """The order in which to start VCs with these ``hints`` (by index): in order, except that
     those with hints start after the others, longest (recorded) first, so that the last to
-    finish are short ones; the ``optional`` ones (lemmas that a proof may or may not need) after
-    all the others, in the same order among themselves."""
-    def key(i: int) -> tuple[bool, int, float, int]:
+    finish are short ones; among those without, the ``early`` ones first; the ``optional`` ones
+    (lemmas that a proof may or may not need) after all the others, in the same order among
+    themselves."""
+    def key(i: int) -> tuple[bool, int, bool, float, int]:
         hint = hints[i]
-        return (i in optional, *((0, 0.0, i) if hint is None else (1, -hint.seconds, i)))
+        return (i in optional, *((0, i not in early, 0.0, i) if hint is None
+                                 else (1, False, -hint.seconds, i)))
 
     return sorted(range(len(hints)), key=key)
 
@@ -199,7 +202,11 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options, hints: list[Hint 
     from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
-    pending = start_order(hints, optional)[::-1]
+    # a proof chain's VCs first: the generator lists them last, and their progress VCs (a good
+    # round's whole relation) are often a model's longest (One-Third Rule's first step started
+    # last and finished 0.3 s after every other VC)
+    early = frozenset(i for i, vc in enumerate(vcs) if vc.liveness)
+    pending = start_order(hints, optional, early)[::-1]
     idle: list[tuple[Connection[int | None, _Message], ForkProcess]] = []
     # conn -> (index, process, start)
     busy: dict[Connection[int | None, _Message], tuple[int, ForkProcess, float]] = {}
