@@ -127,29 +127,31 @@ def test_vcs_with_hints_start_after_the_others_longest_first() -> None:
     assert start_order([None, None]) == [0, 1]
 
 
-def test_the_early_vcs_without_hints_start_first() -> None:
-    """A proof chain's VCs (``early``: the runner passes the liveness ones) start before the
-    other VCs without hints, in order among themselves; VCs with hints and optional ones keep
-    their places after them."""
+def test_vcs_without_hints_start_by_tiers() -> None:
+    """The VCs without hints in ``tiers[0]`` start first, then those in ``tiers[1]``, then the
+    others, in order within each; VCs with hints and optional ones keep their places after them
+    (the runner's tiers: the initiation VCs, then a proof chain's)."""
     hint = Hint("z3", "depth 0", None, 1.0)
-    assert start_order([None, None, None, None], early=frozenset({2, 3})) == [2, 3, 0, 1]
-    assert start_order([None, hint, None, None], frozenset({0}), frozenset({0, 3})) == [3, 2, 1, 0]
+    assert start_order([None] * 5, tiers=(frozenset({4}), frozenset({2, 3}))) == [4, 2, 3, 0, 1]
+    assert start_order([None, hint, None, None], frozenset({0}),
+                       (frozenset(), frozenset({0, 3}))) == [3, 2, 1, 0]
 
 
-def test_a_chain_starts_before_the_safety_vcs() -> None:
-    """The runner starts One-Third Rule's liveness VCs first (one worker: the order in which
-    the results arrive is the order in which the VCs started)."""
+def test_a_chain_starts_after_the_initiation_vcs_and_before_the_others() -> None:
+    """The runner starts One-Third Rule's initiation VCs first (its first result a person sees
+    comes at once), then its liveness VCs, then the others (one worker: the order in which the
+    results arrive is the order in which the VCs started)."""
     from hoverify.engine.results import VCResult
     from hoverify.engine.runner import Options, check_compiled
+    from hoverify.engine.vcgen import VCKind
     from hoverify.loader import load_and_compile
 
     _, cm = load_and_compile("models/otr.py")
     arrived: list[VCResult] = []
     check_compiled(cm, "models/otr.py", Options(cache=False, jobs=1), progress=arrived.append)
-    chain = [r.kind.liveness for r in arrived]
     assert all(r.status.name == "PROVED" for r in arrived)
-    assert 0 < chain.count(True) < len(chain)
-    assert chain == sorted(chain, reverse=True)  # every liveness VC before every safety VC
+    tiers = [0 if r.kind is VCKind.INITIATION else 1 if r.kind.liveness else 2 for r in arrived]
+    assert set(tiers) == {0, 1, 2} and tiers == sorted(tiers)
 
 
 def test_hints_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

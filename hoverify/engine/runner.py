@@ -6,7 +6,7 @@ import gc
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from hoverify import interrupt
 from hoverify.compiler import CompiledModel
 from hoverify.engine.results import ModelReport, Status, VCResult
-from hoverify.engine.vcgen import FROM_LEMMAS, VC, generate
+from hoverify.engine.vcgen import FROM_LEMMAS, VC, VCKind, generate
 from hoverify.selection import name_matches
 
 if TYPE_CHECKING:
@@ -169,16 +169,19 @@ def hard_deadline(opts: Options) -> float:
 
 
 def start_order(hints: list[Hint | None], optional: frozenset[int] = frozenset(),
-                early: frozenset[int] = frozenset()) -> list[int]:
+                tiers: Sequence[frozenset[int]] = ()) -> list[int]:
     """The order in which to start VCs with these ``hints`` (by index): in order, except that
     those with hints start after the others, longest (recorded) first, so that the last to
-    finish are short ones; among those without, the ``early`` ones first; the ``optional`` ones
-    (lemmas that a proof may or may not need) after all the others, in the same order among
-    themselves."""
-    def key(i: int) -> tuple[bool, int, bool, float, int]:
+    finish are short ones; among those without, the ones in ``tiers[0]`` first, then those in
+    ``tiers[1]``, and so on; the ``optional`` ones (lemmas that a proof may or may not need)
+    after all the others, in the same order among themselves."""
+    def tier(i: int) -> int:
+        return next((t for t, members in enumerate(tiers) if i in members), len(tiers))
+
+    def key(i: int) -> tuple[bool, int, int, float, int]:
         hint = hints[i]
-        return (i in optional, *((0, i not in early, 0.0, i) if hint is None
-                                 else (1, False, -hint.seconds, i)))
+        return (i in optional, *((0, tier(i), 0.0, i) if hint is None
+                                 else (1, 0, -hint.seconds, i)))
 
     return sorted(range(len(hints)), key=key)
 
@@ -202,11 +205,13 @@ def _isolated(cm: CompiledModel, vcs: list[VC], opts: Options, hints: list[Hint 
     from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
-    # a proof chain's VCs first: the generator lists them last, and their progress VCs (a good
-    # round's whole relation) are often a model's longest (One-Third Rule's first step started
-    # last and finished 0.3 s after every other VC)
-    early = frozenset(i for i, vc in enumerate(vcs) if vc.liveness)
-    pending = start_order(hints, optional, early)[::-1]
+    # the initiation VCs first (quick, and resting on nothing: the first result a person sees),
+    # then a proof chain's: the generator lists them last, and their progress VCs (a good round's
+    # whole relation) are often a model's longest (One-Third Rule's first step started last and
+    # finished 0.3 s after every other VC)
+    tiers = (frozenset(i for i, vc in enumerate(vcs) if vc.kind is VCKind.INITIATION),
+             frozenset(i for i, vc in enumerate(vcs) if vc.liveness))
+    pending = start_order(hints, optional, tiers)[::-1]
     idle: list[tuple[Connection[int | None, _Message], ForkProcess]] = []
     # conn -> (index, process, start)
     busy: dict[Connection[int | None, _Message], tuple[int, ForkProcess, float]] = {}
