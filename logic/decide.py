@@ -34,8 +34,9 @@ FNode = Any
 DEFAULT_TIMEOUT = 30.0
 SMALL_MODEL = 8
 SMALL_MODEL_SECONDS = 2.0
-#: a sparse Venn layer with this many generic regions is large: when the reduction's layers are
-#: large and have more region bits than the reduction has quantifier instances
+#: the generic regions per sparse layer of the model looked for first: when the reduction's
+#: sparse Venn layers are large (at least :data:`logic.venn.LARGE_LAYER_REGIONS` generic regions)
+#: and have more region bits than the reduction has quantifier instances
 #: (:func:`_layers_dominate`), ``check`` first tries the reduction without them
 #: (``Reduction.relaxation``: an unsat core among a few sets then costs no search over the bits),
 #: then looks for a model using at most :data:`SMALL_SUPPORT_REGIONS` generic regions per sparse
@@ -361,7 +362,9 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         if extended is None:
             break
     layers_dominate = _layers_dominate(reduction)
-    if layers_dominate and not relaxed_already:
+    # (a search again in a context of its own follows a validated model: the relaxation, weaker
+    # than the formula, has one too)
+    if layers_dominate and not relaxed_already and not own_context:
         # Venn layers larger than the rest: first the reduction without them
         relaxed = solve(reduction.relaxation, backend, timeout=remaining, isolate=isolate,
                         logic=reduction.logic)

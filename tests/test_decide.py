@@ -805,10 +805,10 @@ def test_the_stage_that_decided_a_formula_is_built_again(monkeypatch: pytest.Mon
     assert len(whole.instances) > len(middle.instances) and not whole.reducer.pending
 
 
-def _counter_model_values(tag: str, before: object = None) -> tuple[int, list[int]]:
+def _counter_model_values(tag: str, before: bool = False) -> tuple[int, list[int]]:
     """The values of ``y`` in the small model ``check`` reports for three processes with
-    distinct values of ``y`` in 0..50 summing to 100 (``y`` named after ``tag``; ``before``: a
-    formula over the same symbol checked first, making its terms in another order)."""
+    distinct values of ``y`` in 0..50 summing to 100 (``y`` named after ``tag``; ``before``:
+    first check another formula over the same terms, made in another order)."""
     from logic import INT
 
     y = FunctionSymbol(f"y_{tag}", (PROC,), INT)
@@ -817,7 +817,7 @@ def _counter_model_values(tag: str, before: object = None) -> tuple[int, list[in
     body = And(*(And(Ge(t, IntConst(0)), Le(t, IntConst(50))) for t in ys),
                Eq(Add(Add(ys[0], ys[1]), ys[2]), IntConst(100)),
                *(Not(Eq(s, t)) for k, s in enumerate(ys) for t in ys[k + 1:]))
-    if before is not None:
+    if before:
         check(Exists([c, b, a], And(*(Gt(t, IntConst(k)) for k, t in enumerate(ys[::-1])))),
               isolate=False)
     res = check(Exists([a, b, c], body), small_model=True, isolate=False)
