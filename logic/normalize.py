@@ -140,7 +140,41 @@ def member(t: Term, s: Term) -> Term:
 def _card_of(s: Term) -> Term:
     if s.op is Op.ITE:
         return Ite(desugar(s.args[0]), _card_of(s.args[1]), _card_of(s.args[2]))
+    if s.op is Op.COMPREHENSION:
+        hoisted = _hoisted_condition(s.payload, desugar(s.args[0]))
+        if hoisted is not None:
+            return hoisted
     return Card(_desugar_set(s))
+
+
+def _hoisted_condition(q: Term, body: Term) -> Term | None:
+    """``|{q | B and phi(q)}|`` as ``if B then |{q | phi(q)}| else 0`` when the conjuncts ``B``
+    do not mention ``q`` (a message sent to the coordinator: ``|{q in HO(p) | coord = p}|``).
+    As a set, ``{q | coord = p}`` is an atom of the Venn regions per process term ``p`` (and
+    doubles the regions), though it is the empty set or all processes; as a condition it is a
+    plain formula. ``None`` if no conjunct qualifies. Only conjuncts without binders are
+    hoisted (a quantifier in an if-then-else's condition is lifted into the formula later)."""
+    if body.op is not Op.AND:
+        return None
+    outside = [c for c in body.args if q not in free_vars(c) and not _binds(c)]
+    if not outside:
+        return None
+    inside = [c for c in body.args if c not in outside]
+    if not inside:
+        rest: Term = TRUE
+    elif len(inside) == 1:
+        rest = inside[0]
+    else:
+        rest = And(*inside)
+    if rest.op is Op.MEMBER and rest.args[0] is q and q not in free_vars(rest.args[1]):
+        count = Card(rest.args[1])  # {q | q in S} is S
+    else:
+        count = Card(_split_comprehension(q, rest))
+    return Ite(And(*outside) if len(outside) > 1 else outside[0], count, IntConst(0))
+
+
+def _binds(t: Term) -> bool:
+    return any(s.op in BINDERS for s in subterms(t))
 
 
 def _split_comprehension(q: Term, body: Term) -> Term:

@@ -459,6 +459,32 @@ def test_a_possibly_corrupted_message_splits_its_comprehension_into_shared_sets(
     assert sum("x(" in a for a in atoms) == 1, atoms  # one value class, shared
 
 
+def test_a_condition_without_the_bound_variable_is_taken_out_of_the_count() -> None:
+    """``|{q in HO(p) | coord = p}|`` (messages sent to the coordinator) is
+    ``if coord = p then |HO(p)| else 0``: the Venn regions are over ``HO(p)`` alone, not over a
+    set ``{q | coord = p}`` (empty or everything) for each process ``p`` too, which doubles the
+    regions and the instances on their witnesses."""
+    ho = FunctionSymbol("HO", (PROC,), SET_PROC)
+    coord = Var("coord", PROC)
+    p, q = Var("p", PROC), Var("q", PROC)
+
+    def heard(r: Term) -> Term:
+        return Card(Comprehension(q, And(Member(q, App(ho, r)), Eq(coord, r))))
+
+    f = And(Forall(p, Gt(heard(p), N / 2)), Not(Gt(Card(App(ho, coord)), N / 2)))
+    red = reduce_formula(f, depth=0)
+    atoms = [str(a) for a in red.reducer.set_atoms]
+    assert "HO(coord)" in atoms and all(a.startswith("HO(") for a in atoms), atoms
+    assert check(f).answer is Answer.UNSAT
+    # the condition false: nothing is counted, whatever the set
+    g = Exists(p, And(Not(Eq(coord, p)), Gt(heard(p), IntConst(0))))
+    assert check(g).answer is Answer.UNSAT
+    # a conjunct that keeps the variable stays a set: {q | q in HO(p)} is HO(p) itself
+    h = Card(Comprehension(q, And(Eq(coord, p), Member(q, App(ho, p)), Eq(App(X, q), V))))
+    red = reduce_formula(Gt(h, IntConst(0)), depth=0)
+    assert sorted(str(a) for a in red.reducer.set_atoms) == ["HO(p)", "{c!1 | x(c!1) = v}"]
+
+
 def test_set_constants_alone_need_no_witness_links() -> None:
     """A formula over set constants and cardinalities has no process for a Venn witness to stand
     for: its reduction leaves out the witnesses' memberships and the regions' lexicographic order,
