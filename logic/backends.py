@@ -239,6 +239,11 @@ def _timeout_reason(timeout: float) -> str:
     return f"timeout after {timeout:.3g} s"
 
 
+def is_timeout(reason: str | None) -> bool:
+    """Whether an unknown answer's ``reason`` is that the query ran out of time."""
+    return reason is not None and reason.startswith("timeout after ")
+
+
 def _grace(timeout: float) -> float:
     """How long past its own limit a child may take to report before it is killed."""
     return min(2.0, 0.25 + 0.05 * timeout)

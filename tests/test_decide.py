@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -38,7 +39,7 @@ from logic import (
     entails,
     value_sort,
 )
-from logic.decide import validate
+from logic.decide import Attempt, validate
 from logic.reduce import reduce_formula
 from logic.sorts import BOOL
 from logic.terms import Inter, Term
@@ -807,7 +808,7 @@ def test_the_stage_that_decided_a_formula_is_built_again(monkeypatch: pytest.Mon
     formula that needs a deeper value but not the triggered rounds (staged here whatever they
     add) is refuted by the stage between them, and that is the stage built again."""
     import logic.reduce
-    from logic.decide import Attempt, reduction_of
+    from logic.decide import reduction_of
 
     monkeypatch.setattr(logic.reduce, "STAGED_GROWTH", 0.0)
     from logic import Or
@@ -858,3 +859,77 @@ def test_a_reported_model_does_not_depend_on_the_checks_before() -> None:
     the second one's symbols used first by another check (the same values; which process has
     which may differ, as the two symbols' names do)."""
     assert _counter_model_values("first") == _counter_model_values("second", before=True)
+
+
+def _six_sets(goal_pair: str) -> Term:
+    """Six sets, three of them quorums, and no process of the quorums ``goal_pair`` holding
+    ``v``: unsat for two quorums of more than 2n/3 (with ``{i | x(i) = v}``), sat with the
+    majority ``HO(r)``. The reduction's Venn layer is sparse (6 atoms, 39 generic regions)."""
+    from logic import ho_signature, parse, value_sort
+
+    val = value_sort("Val")
+    sig = ho_signature(FunctionSymbol("x", (PROC,), val), values=[val],
+                       constants={"v": val, "w": val, "u": val, "p": PROC, "q": PROC,
+                                  "r": PROC})
+    return parse("|HO(p)| > 2*n/3 and |HO(q)| > 2*n/3 and |HO(r)| > n/2 and "
+                 "|{i | x(i) = v}| > 2*n/3 and |{i | x(i) = w}| < n/3 and "
+                 f"|{{i | x(i) = u}}| < n/3 and (forall i. i in {goal_pair} -> x(i) != v)", sig)
+
+
+def _slow_sparse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make every query of a reduction with a sparse Venn layer time out; the encodings of the
+    layers of the reductions asked, in order."""
+    import logic.decide as decide
+    from logic.result import CheckResult
+
+    asked: list[str] = []
+    real = decide._answer
+
+    def answer(formula: Term, reduction: Any, *args: Any, **kw: Any) -> CheckResult:
+        encodings = sorted({layer.plan.encoding for layer in reduction.reducer.layers})
+        asked.append("+".join(encodings))
+        if "sparse" in encodings:
+            return CheckResult(Answer.UNKNOWN, "z3", 0.0, None, "timeout after 0.5 s",
+                               reduction, dict(reduction.stats))
+        return real(formula, reduction, *args, **kw)
+
+    monkeypatch.setattr(decide, "_answer", answer)
+    return asked
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_a_slow_sparse_query_is_followed_by_the_full_decomposition(
+        backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from logic.decide import reduction_of
+
+    unsat, sat = _six_sets("HO(p) and i in HO(q)"), _six_sets("HO(p) and i in HO(r)")
+    layers = reduce_formula(unsat, depth=0, triggers=True, anchored=True).reducer.layers
+    assert [(layer.plan.encoding, len(layer.atoms)) for layer in layers] == [("sparse", 6)]
+    asked = _slow_sparse(monkeypatch)
+    res = check(unsat, backend=backend)
+    assert res.answer is Answer.UNSAT and res.stats["exact_layers"] is True
+    assert asked == ["sparse", "full"]
+    # the reduction that decided it is built again from the stats (--smtlib writes it)
+    again = reduction_of(unsat, Attempt.from_label(res.stats["attempt"]), res.stats)
+    assert [layer.plan.encoding for layer in again.reducer.layers] == ["full"]
+    # a model of the full decomposition is validated as any other
+    asked.clear()
+    res = check(sat, backend=backend)
+    assert res.answer is Answer.SAT and res.model is not None
+    assert validate(sat, res.model.structure)[0]
+    assert asked[:2] == ["sparse", "full"]
+
+
+def test_a_full_decomposition_too_large_leaves_the_time_to_the_sparse_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    unsat = _six_sets("HO(p) and i in HO(q)")
+    sparse = reduce_formula(unsat, depth=0, triggers=True, anchored=True)
+    full = reduce_formula(unsat, depth=0, triggers=True, anchored=True, encoding="full")
+    limit = len(sparse.instances) + 1
+    assert len(full.instances) > limit
+    asked = _slow_sparse(monkeypatch)
+    res = check(unsat, attempts=(Attempt(0, anchored=True),), max_instances=limit)
+    # the full one is not built (too many instances): the sparse query again, with the rest
+    assert asked == ["sparse", "sparse"]
+    assert res.answer is Answer.UNKNOWN and res.reason is not None
+    assert res.reason.startswith("timeout") and "exact_layers" not in res.stats
