@@ -817,8 +817,9 @@ class Reducer:
             self.instantiate_round(self.depth + 1)
         finally:
             self._shallow_values = False
-        if staged and self._would_instantiate(self.depth + 1, triggered_only=False) >= max(
-                1.0, STAGED_GROWTH * len(self.instances)):
+        if staged and self._would_instantiate(
+                self.depth + 1, max(1.0, STAGED_GROWTH * len(self.instances)),
+                triggered_only=False):
             self.pending_deep_values = True
             return self._reduction()
         self.instantiate_round(self.depth + 1)
@@ -830,14 +831,14 @@ class Reducer:
         add many instances."""
         self.pending_rounds = TRIGGERED_ROUNDS if self.use_triggers else 0
         if not (staged and self.pending_rounds
-                and self._would_instantiate(self.depth + 2)
-                >= max(1.0, STAGED_GROWTH * len(self.instances))):
+                and self._would_instantiate(
+                    self.depth + 2, max(1.0, STAGED_GROWTH * len(self.instances)))):
             self._triggered_rounds()
 
-    def _would_instantiate(self, g: int, triggered_only: bool = True) -> int:
-        """How many instances round ``g`` would add (found as ``instantiate_round`` finds them,
-        without instantiating), the triggered clauses' only if ``triggered_only`` (a triggered
-        round)."""
+    def _would_instantiate(self, g: int, limit: float, triggered_only: bool = True) -> bool:
+        """Whether round ``g`` would add at least ``limit`` instances (found as
+        ``instantiate_round`` finds them, without instantiating: the count stops at the limit),
+        the triggered clauses' only if ``triggered_only`` (a triggered round)."""
         count = 0
         for idx, clause in enumerate(self.clauses):
             if triggered_only and not self._triggered(clause):
@@ -851,7 +852,9 @@ class Reducer:
                 if combo not in done and (not patterns
                                           or self._covered(clause, combo, patterns)):
                     count += 1
-        return count
+                    if count >= limit:
+                        return True
+        return count >= limit
 
     def _triggered_rounds(self) -> int:
         """The triggered rounds not yet run; the number of instances they added."""
