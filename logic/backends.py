@@ -170,7 +170,8 @@ def backend_version(name: str) -> str:
 
 def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Want = (),
           isolate: bool = True, prefer: FNode | None = None,
-          logic: str | None = None, own_context: bool = False) -> SolverOutcome:
+          logic: str | None = None, own_context: bool = False,
+          seed: int | None = None) -> SolverOutcome:
     """Check ``formula`` for satisfiability on ``backend`` within ``timeout`` seconds.
 
     On SAT, ``values`` holds the values of the ground Int/Bool terms ``want``, in order. See the
@@ -194,6 +195,10 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Want = (
     of its own it depends on the formula alone, at the price of translating it again (3 ms for
     the context, and the formula). For the models a person reads: the same counterexample
     whether it is checked alone or after others.
+
+    ``seed`` (z3 only; ignored by the others): z3's random seed for this query (else the
+    process's, ``smt.random_seed``). Its search, and so its time, depends on it: a query that
+    runs long with one seed may end at once with another (see :mod:`logic.decide`'s restarts).
     """
     _require(backend)  # the first call also initialises pysmt and smoke-tests the backends
     if logic is not None and logic not in DECLARED_LOGICS:
@@ -215,10 +220,10 @@ def solve(formula: FNode, backend: str, *, timeout: float = 10.0, want: Want = (
     start = time.perf_counter()
     if isolate:
         answer, values, reason = _in_child(env, formula, backend, timeout, want, start, prefer,
-                                           logic, own_context)
+                                           logic, own_context, seed)
     else:
         answer, values, reason = _query(env, formula, backend, timeout, want, prefer, logic,
-                                        own_context)
+                                        own_context, seed)
     return SolverOutcome(answer, values, reason, backend, time.perf_counter() - start)
 
 
@@ -251,7 +256,8 @@ def _grace(timeout: float) -> float:
 
 def _query(env: Environment, formula: FNode, backend: str, timeout: float,
            want: Want, prefer: FNode | None = None,
-           declared: str | None = None, own_context: bool = False) -> _Raw:
+           declared: str | None = None, own_context: bool = False,
+           seed: int | None = None) -> _Raw:
     """Run the query in this process; every exception becomes an UNKNOWN with its reason.
 
     With ``prefer``, ``formula`` is checked first; only if it is satisfiable is ``formula and
@@ -262,7 +268,7 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     at least :data:`PREFER_MIN_SECONDS`), never more than what is left.
     """
     start = time.perf_counter()
-    raw = _query_once(env, formula, backend, timeout, want, declared, own_context)
+    raw = _query_once(env, formula, backend, timeout, want, declared, own_context, seed)
     if prefer is None or raw[0] is not Answer.SAT:
         return raw
     spent = time.perf_counter() - start
@@ -270,7 +276,7 @@ def _query(env: Environment, formula: FNode, backend: str, timeout: float,
     if budget <= 0.01:
         return raw
     better = _query_once(env, env.formula_manager.And(formula, prefer), backend, budget, want,
-                         declared, own_context)
+                         declared, own_context, seed)
     return better if better[0] is Answer.SAT else raw
 
 
@@ -317,7 +323,8 @@ def _plain_z3_solver(ctx: Any, options: dict[str, Any]) -> Any:
 
 
 def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
-                want: Want, declared: str | None = None, own_context: bool = False) -> _Raw:
+                want: Want, declared: str | None = None, own_context: bool = False,
+                seed: int | None = None) -> _Raw:
     """One query on a new solver; for z3, in the process's shared context, or with
     ``own_context`` in a new one (see :func:`solve`)."""
     from pysmt.exceptions import NoLogicAvailableError, NoSolverAvailableError
@@ -329,6 +336,8 @@ def _query_once(env: Environment, formula: FNode, backend: str, timeout: float,
         else:
             logic = _declared_logic(declared, backend)
         options = _native_options(backend, timeout, logic)
+        if seed is not None and backend == "z3":
+            options["random_seed"] = seed
         solver = env.factory.Solver(name=backend, logic=logic, generate_models=True,
                                     incremental=False, solver_options=options)
     except (NoSolverAvailableError, NoLogicAvailableError) as exc:
@@ -552,7 +561,8 @@ _unreaped: list[int] = []  # children that have answered or been killed, not yet
 
 def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
               want: Want, start: float, prefer: FNode | None = None,
-              declared: str | None = None, own_context: bool = False) -> _Raw:
+              declared: str | None = None, own_context: bool = False,
+              seed: int | None = None) -> _Raw:
     _reap_finished()
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -564,7 +574,7 @@ def _in_child(env: Environment, formula: FNode, backend: str, timeout: float,
                 if _child_hook is not None:
                     _child_hook()
                 raw = _query(env, formula, backend, timeout, want, prefer, declared,
-                             own_context)
+                             own_context, seed)
             except BaseException as exc:  # noqa: BLE001
                 raw = (Answer.UNKNOWN, None, f"solver process failed: {type(exc).__name__}: {exc}")
             payload = pickle.dumps((int(raw[0]), raw[1], raw[2]), pickle.HIGHEST_PROTOCOL)

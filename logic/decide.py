@@ -69,6 +69,17 @@ EXACT_ATOMS = 9
 EXACT_AFTER_SECONDS = 0.5
 EXACT_AFTER_FACTOR = 2.0
 EXACT_SHARE = 0.5
+#: restarts of a slow sparse query on z3 (layers too large for the full decomposition): it gets
+#: RESTART_AFTER_SECONDS (at least RESTART_AFTER_FACTOR times the reduction's time), then is
+#: asked again with another seed and RESTART_GROWTH times the time, and so on until the time is
+#: up. z3's time on such a query is heavy-tailed in its seed: A_T,E's step-1 lemma 0 over 10 atoms
+#: (53 generic regions; 1,024 full ones would take 17,454 instances), seeds 0-7: 0.8-1.4 s six
+#: times, 7.0 and 14.3 s twice; in a worker after other VCs once more than 15 s
+RESTART_AFTER_SECONDS = 2.0
+RESTART_AFTER_FACTOR = 10.0
+RESTART_GROWTH = 2.0
+#: at most this many restarts (their times grow geometrically: the last ones outlast any timeout)
+MAX_RESTARTS = 8
 #: the default bound on the quantifier instances of one reduction
 MAX_INSTANCES = 200_000
 
@@ -304,7 +315,7 @@ def decide_prepared(prepared: Prepared, *, backend: str = "z3",
     # what is left to build (the triggered rounds of a staged reduction) has this time too, not
     # what was left when it was prepared
     prepared.reduction.reducer.deadline = time.perf_counter() + timeout
-    res = _answer_exact_if_slow(prepared, backend, timeout + prepared.seconds, isolate,
+    res = _answer_by_time(prepared, backend, timeout + prepared.seconds, isolate,
                                 _models(small_model, refute_only),
                                 time.perf_counter() - prepared.seconds)
     res.stats["attempt"] = prepared.attempt.label
@@ -322,25 +333,29 @@ def _attempt(formula: Term, backend: str, encoding: str, depth: int | None, time
                       anchored, member_triggers)
     prepared = prepare(formula, attempt, encoding=encoding, timeout=timeout,
                        max_instances=max_instances)
-    return _answer_exact_if_slow(prepared, backend, timeout, isolate, models, start)
+    return _answer_by_time(prepared, backend, timeout, isolate, models, start)
 
 
-def _answer_exact_if_slow(prepared: Prepared, backend: str, timeout: float, isolate: bool,
-                          models: Models, start: float) -> CheckResult:
-    """:func:`_answer` for ``prepared`` (``start``, ``timeout``: as there), with the full Venn
-    decomposition in between if the sparse query is slow (see :data:`EXACT_ATOMS`). Every
-    answer is one of ``_answer``'s for a reduction of the formula: the full decomposition is
-    exact, so its unsat is the formula's, and its models are validated as any."""
-    if prepared.encoding != "auto" or not _exact_affordable(prepared.reduction):
+def _answer_by_time(prepared: Prepared, backend: str, timeout: float, isolate: bool,
+                    models: Models, start: float) -> CheckResult:
+    """:func:`_answer` for ``prepared`` (``start``, ``timeout``: as there); if its reduction has
+    sparse Venn layers and their query is slow, with the full decomposition in between (see
+    :data:`EXACT_ATOMS`) and, on z3, restarts with other seeds (see :data:`RESTART_AFTER_SECONDS`).
+    Every answer is one of ``_answer``'s for a reduction of the formula: the full decomposition
+    is exact, so its unsat is the formula's, and its models are validated as any."""
+    exact_ok = _exact_affordable(prepared.reduction)
+    restarts = backend == "z3"
+    if prepared.encoding != "auto" or not (exact_ok or (restarts and _sparse(prepared.reduction))):
         return _answer(prepared.formula, prepared.reduction, prepared.seconds, backend, timeout,
                        isolate, models, start)
-    first_budget = prepared.seconds + max(EXACT_AFTER_SECONDS,
-                                          EXACT_AFTER_FACTOR * prepared.seconds)
-    if first_budget >= timeout:
+    after, factor = ((EXACT_AFTER_SECONDS, EXACT_AFTER_FACTOR) if exact_ok
+                     else (RESTART_AFTER_SECONDS, RESTART_AFTER_FACTOR))
+    budget = max(after, factor * prepared.seconds)
+    if prepared.seconds + budget >= timeout:
         return _answer(prepared.formula, prepared.reduction, prepared.seconds, backend, timeout,
                        isolate, models, start)
     first = _answer(prepared.formula, prepared.reduction, prepared.seconds, backend,
-                    first_budget, isolate, models, start)
+                    prepared.seconds + budget, isolate, models, start)
     if not _timed_out(first):
         return first
     sparse = first.reduction
@@ -360,21 +375,34 @@ def _answer_exact_if_slow(prepared: Prepared, backend: str, timeout: float, isol
             if not _timed_out(res):
                 res.stats["exact_layers"] = True
                 return replace(res, seconds=time.perf_counter() - start)
-    left = timeout - (time.perf_counter() - start)
-    if left <= 0.05:
-        return replace(first, seconds=time.perf_counter() - start)
-    again = _answer(prepared.formula, sparse, prepared.seconds, backend,
-                    left + prepared.seconds, isolate, models,
-                    time.perf_counter() - prepared.seconds)
-    return replace(again, seconds=time.perf_counter() - start)
+    # the sparse query again: on z3 with another seed and twice the time each time (a restart
+    # ends a heavy tail; see RESTART_AFTER_SECONDS), on the others once with the time left
+    res = first
+    for seed in range(1, MAX_RESTARTS + 1):
+        left = timeout - (time.perf_counter() - start)
+        if left <= 0.05:
+            break
+        budget *= RESTART_GROWTH
+        run = min(left, budget) if restarts else left
+        res = _answer(prepared.formula, sparse, prepared.seconds, backend,
+                      run + prepared.seconds, isolate, models,
+                      time.perf_counter() - prepared.seconds, seed=seed if restarts else None)
+        if restarts:
+            res.stats["restarts"] = seed
+        if not (restarts and _timed_out(res)):
+            break
+    return replace(res, seconds=time.perf_counter() - start)
+
+
+def _sparse(reduction: Reduction) -> bool:
+    return any(layer.plan.encoding == "sparse" for layer in reduction.reducer.layers)
 
 
 def _exact_affordable(reduction: Reduction) -> bool:
     """Whether ``reduction`` has a sparse Venn layer and every layer's full decomposition has
     at most ``2**EXACT_ATOMS`` regions."""
-    layers = reduction.reducer.layers
-    return (any(layer.plan.encoding == "sparse" for layer in layers)
-            and all(len(layer.atoms) <= EXACT_ATOMS for layer in layers))
+    return _sparse(reduction) and all(len(layer.atoms) <= EXACT_ATOMS
+                                      for layer in reduction.reducer.layers)
 
 
 def _timed_out(res: CheckResult) -> bool:
@@ -393,9 +421,10 @@ def _models(small_model: bool, refute_only: bool) -> Models:
 
 def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend: str,
             timeout: float, isolate: bool, models: Models, start: float,
-            own_context: bool = False) -> CheckResult:
+            own_context: bool = False, seed: int | None = None) -> CheckResult:
     """The answer for ``reduction`` of ``formula`` (built in ``reduce_seconds``; ``start``: when
-    the attempt began, ``timeout`` counted from then). ``own_context``: the queries for a model
+    the attempt began, ``timeout`` counted from then). ``seed``: z3's seed for the queries (see
+    :func:`logic.backends.solve`). ``own_context``: the queries for a model
     in a z3 context of their own (see :func:`logic.backends.solve`)."""
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, QueryPlan, decode, plan_queries
@@ -418,7 +447,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         early = solve(reduction.smt, backend,
                       timeout=max(0.01, min(EARLY_SHARE * remaining,
                                             max(EARLY_SECONDS, reduce_seconds))),
-                      isolate=isolate, logic=reduction.logic)
+                      isolate=isolate, seed=seed, logic=reduction.logic)
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + early.seconds
         if layerless:
             stats["relaxation"] = early.answer.name.lower()
@@ -446,7 +475,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
     if layers_dominate and not relaxed_already and not own_context:
         # Venn layers larger than the rest: first the reduction without them
         relaxed = solve(reduction.relaxation, backend, timeout=remaining, isolate=isolate,
-                        logic=reduction.logic)
+                        seed=seed, logic=reduction.logic)
         stats["relaxation"] = relaxed.answer.name.lower()
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + relaxed.seconds
         if relaxed.answer is Answer.UNSAT:
@@ -455,7 +484,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
     if models is Models.NONE:
         # no model wanted: one query, and a model of the reduction decides nothing
         refuted = solve(reduction.smt, backend, timeout=remaining, isolate=isolate,
-                        logic=reduction.logic)
+                        seed=seed, logic=reduction.logic)
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + refuted.seconds
         if refuted.answer is Answer.SAT:
             stats["incomplete"] = True  # a larger reduction may still refute the formula
@@ -481,7 +510,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         # reduction; its unsat says nothing, and the full query follows)
         small = solve(mgr.And(reduction.smt, support, validatable), backend,
                       timeout=max(0.01, SMALL_SUPPORT_SHARE * remaining), want=want,
-                      isolate=isolate, logic=reduction.logic, own_context=own_context)
+                      isolate=isolate, seed=seed, logic=reduction.logic, own_context=own_context)
         stats["small_support"] = small.answer.name.lower()
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + small.seconds
         if small.answer is Answer.SAT:
@@ -490,7 +519,8 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
             remaining = max(0.01, timeout - (time.perf_counter() - start))
     if outcome is None:
         outcome = solve(reduction.smt, backend, timeout=remaining, want=want, isolate=isolate,
-                        prefer=prefer, logic=reduction.logic, own_context=own_context)
+                        seed=seed, prefer=prefer, logic=reduction.logic,
+                        own_context=own_context)
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + outcome.seconds
     if outcome.answer is Answer.UNSAT:
         return result(Answer.UNSAT)
@@ -509,8 +539,9 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         small_n = mgr.LE(reduction.reducer.n, mgr.Int(SMALL_MODEL))
         remaining = max(0.01, min(SMALL_MODEL_SECONDS, timeout - (time.perf_counter() - start)))
         restricted = mgr.And(reduction.smt, small_n, prefer)
-        small = solve(restricted, backend, timeout=remaining, want=plan.queries, isolate=isolate,
-                      logic=reduction.logic, own_context=own_context)
+        small = solve(restricted, backend, timeout=remaining, want=plan.queries,
+                      isolate=isolate, seed=seed, logic=reduction.logic,
+                      own_context=own_context)
         if small.answer is Answer.SAT and small.values is not None:
             values = small.values
     try:

@@ -39,7 +39,7 @@ from logic import (
     entails,
     value_sort,
 )
-from logic.decide import Attempt, validate
+from logic.decide import MAX_RESTARTS, Attempt, validate
 from logic.reduce import reduce_formula
 from logic.sorts import BOOL
 from logic.terms import Inter, Term
@@ -928,8 +928,49 @@ def test_a_full_decomposition_too_large_leaves_the_time_to_the_sparse_one(
     limit = len(sparse.instances) + 1
     assert len(full.instances) > limit
     asked = _slow_sparse(monkeypatch)
-    res = check(unsat, attempts=(Attempt(0, anchored=True),), max_instances=limit)
-    # the full one is not built (too many instances): the sparse query again, with the rest
-    assert asked == ["sparse", "sparse"]
-    assert res.answer is Answer.UNKNOWN and res.reason is not None
-    assert res.reason.startswith("timeout") and "exact_layers" not in res.stats
+    for backend, again in (("z3", MAX_RESTARTS), ("yices", 1)):
+        if backend not in available_backends():
+            continue
+        asked.clear()
+        res = check(unsat, backend=backend, attempts=(Attempt(0, anchored=True),),
+                    max_instances=limit)
+        # the full one is not built (too many instances): the sparse query again, with the
+        # rest (on z3, restarts with other seeds; every one of them a timeout here)
+        assert asked == ["sparse"] * (1 + again)
+        assert res.answer is Answer.UNKNOWN and res.reason is not None
+        assert res.reason.startswith("timeout") and "exact_layers" not in res.stats
+
+
+def test_a_slow_sparse_query_on_z3_is_restarted_with_other_seeds_and_more_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Layers too large for the full decomposition: the sparse query again, with another seed
+    and twice the time, until one answers (z3's time on it is heavy-tailed in the seed)."""
+    import logic.decide as decide
+    from logic.result import CheckResult
+
+    monkeypatch.setattr(decide, "EXACT_ATOMS", 5)  # the six sets' full decomposition: too large
+    asked: list[tuple[int | None, float]] = []
+    real = decide._answer
+
+    def answer(formula: Term, reduction: Any, reduce_seconds: float, backend: str,
+               timeout: float, *args: Any, seed: int | None = None, **kw: Any) -> CheckResult:
+        asked.append((seed, timeout - reduce_seconds))
+        if seed is None or seed < 2:
+            return CheckResult(Answer.UNKNOWN, backend, 0.0, None, "timeout after 2 s",
+                               reduction, dict(reduction.stats))
+        return real(formula, reduction, reduce_seconds, backend, timeout, *args, seed=seed, **kw)
+
+    monkeypatch.setattr(decide, "_answer", answer)
+    unsat = _six_sets("HO(p) and i in HO(q)")
+    res = check(unsat, backend="z3", attempts=(Attempt(0, anchored=True),))
+    assert res.answer is Answer.UNSAT and res.stats["restarts"] == 2
+    assert [seed for seed, _ in asked] == [None, 1, 2]
+    first, second, third = (budget for _, budget in asked)
+    assert first >= decide.RESTART_AFTER_SECONDS
+    assert second == pytest.approx(2 * first, rel=1e-6)
+    assert third == pytest.approx(4 * first, rel=1e-6)
+    # the other backends' search does not depend on a seed: one query with all the time
+    if "yices" in available_backends():
+        asked.clear()
+        res = check(unsat, backend="yices", attempts=(Attempt(0, anchored=True),))
+        assert [seed for seed, _ in asked] == [None] and res.answer is Answer.UNKNOWN

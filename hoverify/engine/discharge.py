@@ -204,7 +204,7 @@ def _stats(res: CheckResult) -> dict[str, Any]:
     st = res.stats
     out: dict[str, Any] = {k: st[k] for k in ("set_atoms", "regions", "instances", "attempt",
                                               "slice", "hinted", "before_triggered_rounds",
-                                              "before_deeper_values", "exact_layers")
+                                              "before_deeper_values", "exact_layers", "restarts")
                            if k in st}
     return out
 
