@@ -105,11 +105,13 @@ class VCResult:
             "counterexample": self.counterexample.data if self.counterexample else None,
             # the reduction that decided the VC: its size, how to build it again as --smtlib
             # does (the attempt, the slice, the VC without lemmas, before the triggered rounds or
-            # before the deeper values) and whether a hint named it
+            # before the deeper values, with the full Venn decomposition after a slow sparse
+            # query), whether a hint named it, and how often a slow query was restarted
             "reduction": {k: self.stats[k] for k in ("set_atoms", "regions", "instances",
                                                      "attempt", "slice", "without_lemmas",
                                                      "before_triggered_rounds",
-                                                     "before_deeper_values", "hinted")
+                                                     "before_deeper_values", "exact_layers",
+                                                     "restarts", "hinted")
                           if k in self.stats},
         }
 
