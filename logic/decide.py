@@ -354,8 +354,8 @@ def _answer_by_time(prepared: Prepared, backend: str, timeout: float, isolate: b
     if prepared.seconds + budget >= timeout:
         return _answer(prepared.formula, prepared.reduction, prepared.seconds, backend, timeout,
                        isolate, models, start)
-    first = _answer(prepared.formula, prepared.reduction, prepared.seconds, backend,
-                    prepared.seconds + budget, isolate, models, start)
+    first = _answer(prepared.formula, prepared.reduction, prepared.seconds, backend, timeout,
+                    isolate, models, start, answer_by=prepared.seconds + budget)
     if not _timed_out(first):
         return first
     sparse = first.reduction
@@ -370,8 +370,8 @@ def _answer_by_time(prepared: Prepared, backend: str, timeout: float, isolate: b
         except UnsupportedError:
             exact = None  # too large or too slow to build: the sparse one goes on
         if exact is not None:
-            res = _answer(prepared.formula, exact.reduction, exact.seconds, backend, share,
-                          isolate, models, began)
+            res = _answer(prepared.formula, exact.reduction, exact.seconds, backend,
+                          timeout - (began - start), isolate, models, began, answer_by=share)
             if not _timed_out(res):
                 res.stats["exact_layers"] = True
                 return replace(res, seconds=time.perf_counter() - start)
@@ -385,8 +385,9 @@ def _answer_by_time(prepared: Prepared, backend: str, timeout: float, isolate: b
         budget *= RESTART_GROWTH
         run = min(left, budget) if restarts else left
         res = _answer(prepared.formula, sparse, prepared.seconds, backend,
-                      run + prepared.seconds, isolate, models,
-                      time.perf_counter() - prepared.seconds, seed=seed if restarts else None)
+                      left + prepared.seconds, isolate, models,
+                      time.perf_counter() - prepared.seconds, seed=seed if restarts else None,
+                      answer_by=run + prepared.seconds)
         if restarts:
             res.stats["restarts"] = seed
         if not (restarts and _timed_out(res)):
@@ -421,11 +422,14 @@ def _models(small_model: bool, refute_only: bool) -> Models:
 
 def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend: str,
             timeout: float, isolate: bool, models: Models, start: float,
-            own_context: bool = False, seed: int | None = None) -> CheckResult:
+            own_context: bool = False, seed: int | None = None,
+            answer_by: float | None = None) -> CheckResult:
     """The answer for ``reduction`` of ``formula`` (built in ``reduce_seconds``; ``start``: when
-    the attempt began, ``timeout`` counted from then). ``seed``: z3's seed for the queries (see
-    :func:`logic.backends.solve`). ``own_context``: the queries for a model
-    in a z3 context of their own (see :func:`logic.backends.solve`)."""
+    the attempt began, ``timeout`` counted from then). ``answer_by`` (counted from ``start`` too):
+    the queries until a candidate model end by then (a timeout otherwise); what follows a model
+    (a smaller one, the search again in a context of its own) still has until ``timeout``.
+    ``seed``: z3's seed for the queries (see :func:`logic.backends.solve`). ``own_context``: the
+    queries for a model in a z3 context of their own (see :func:`logic.backends.solve`)."""
     from logic.backends import solve
     from logic.decode import MAX_MODEL_SIZE, ModelTooLarge, QueryPlan, decode, plan_queries
 
@@ -437,7 +441,8 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         return CheckResult(answer, backend, stats["seconds"], model,  # type: ignore[arg-type]
                            reason, reduction, stats)
 
-    remaining = max(0.01, timeout - reduce_seconds)
+    search_by = timeout if answer_by is None else min(timeout, answer_by)
+    remaining = max(0.01, search_by - reduce_seconds)
     relaxed_already = False  # whether a stage was the reduction without its layers
     while reduction.reducer.pending:
         # the reduction of a stage first (fewer instances, weaker: see Reducer.run): its unsat
@@ -466,7 +471,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
             stats.update(reduction.stats)
         reduce_seconds += time.perf_counter() - resumed
         stats["reduce_seconds"] = reduce_seconds
-        remaining = max(0.01, timeout - (time.perf_counter() - start))
+        remaining = max(0.01, search_by - (time.perf_counter() - start))
         if extended is None:
             break
     layers_dominate = _layers_dominate(reduction)
@@ -480,7 +485,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         stats["solver_seconds"] = stats.get("solver_seconds", 0.0) + relaxed.seconds
         if relaxed.answer is Answer.UNSAT:
             return result(Answer.UNSAT)
-        remaining = max(0.01, timeout - (time.perf_counter() - start))
+        remaining = max(0.01, search_by - (time.perf_counter() - start))
     if models is Models.NONE:
         # no model wanted: one query, and a model of the reduction decides nothing
         refuted = solve(reduction.smt, backend, timeout=remaining, isolate=isolate,
@@ -516,7 +521,7 @@ def _answer(formula: Term, reduction: Reduction, reduce_seconds: float, backend:
         if small.answer is Answer.SAT:
             outcome = small
         else:
-            remaining = max(0.01, timeout - (time.perf_counter() - start))
+            remaining = max(0.01, search_by - (time.perf_counter() - start))
     if outcome is None:
         outcome = solve(reduction.smt, backend, timeout=remaining, want=want, isolate=isolate,
                         seed=seed, prefer=prefer, logic=reduction.logic,

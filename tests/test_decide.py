@@ -953,12 +953,14 @@ def test_a_slow_sparse_query_on_z3_is_restarted_with_other_seeds_and_more_time(
     real = decide._answer
 
     def answer(formula: Term, reduction: Any, reduce_seconds: float, backend: str,
-               timeout: float, *args: Any, seed: int | None = None, **kw: Any) -> CheckResult:
-        asked.append((seed, timeout - reduce_seconds))
+               timeout: float, *args: Any, seed: int | None = None,
+               answer_by: float | None = None, **kw: Any) -> CheckResult:
+        asked.append((seed, (timeout if answer_by is None else answer_by) - reduce_seconds))
         if seed is None or seed < 2:
             return CheckResult(Answer.UNKNOWN, backend, 0.0, None, "timeout after 2 s",
                                reduction, dict(reduction.stats))
-        return real(formula, reduction, reduce_seconds, backend, timeout, *args, seed=seed, **kw)
+        return real(formula, reduction, reduce_seconds, backend, timeout, *args, seed=seed,
+                    answer_by=answer_by, **kw)
 
     monkeypatch.setattr(decide, "_answer", answer)
     unsat = _six_sets("HO(p) and i in HO(q)")
@@ -974,3 +976,33 @@ def test_a_slow_sparse_query_on_z3_is_restarted_with_other_seeds_and_more_time(
         asked.clear()
         res = check(unsat, backend="yices", attempts=(Attempt(0, anchored=True),))
         assert [seed for seed, _ in asked] == [None] and res.answer is Answer.UNKNOWN
+
+
+def test_the_time_to_answer_bounds_the_search_not_what_follows_a_model(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query with a short time to answer (the sparse one before the full decomposition)
+    that finds a model still has the attempt's whole time for what follows it: the search for
+    a small model a person reads, in a context of its own."""
+    import logic.backends as backends
+    import logic.decide as decide
+    from logic.decide import Models, prepare
+
+    if "z3" not in available_backends():
+        pytest.skip("z3 is not installed")
+    sat = _six_sets("HO(p) and i in HO(r)")
+    asked: list[tuple[bool, float]] = []
+    real = backends.solve
+
+    def solve(*args: Any, **kw: Any) -> Any:
+        asked.append((bool(kw.get("own_context")), kw["timeout"]))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(backends, "solve", solve)
+    prepared = prepare(sat, Attempt(0))
+    start = time.perf_counter() - prepared.seconds
+    res = decide._answer(sat, prepared.reduction, prepared.seconds, "z3", 30.0, False,
+                         Models.SMALL, start, answer_by=prepared.seconds + 1.0)
+    assert res.answer is Answer.SAT
+    # the search for a model, then a smaller one and the search in a context of its own
+    assert asked[0][1] <= 1.0 and len(asked) >= 2
+    assert max(t for _, t in asked[1:]) > 1.0 and any(own for own, _ in asked[1:])
