@@ -116,9 +116,12 @@ def test_only_proved_vcs_that_name_their_query_give_hints(tmp_path: Path) -> Non
         {"name": "b", "status": "proved", "backend": "z3", "seconds": 0.1},  # older baseline
         {"name": "c", "status": "refuted", "backend": "z3", "seconds": 0.1, "attempt": "depth 0"},
         {"name": "d", "status": "proved", "backend": "z3", "seconds": -1, "attempt": "depth 1"},
+        {"name": "e", "status": "proved", "backend": "z3", "seconds": 0.3, "attempt": "depth 0",
+         "exact_layers": True},
     ]}), encoding="utf-8")
-    assert read_hints(tmp_path, "models/m.py") == {"a": Hint("z3", "depth 0", "s", 0.2),
-                                                   "d": Hint("z3", "depth 1", None, 0.0)}
+    assert read_hints(tmp_path, "models/m.py") == {
+        "a": Hint("z3", "depth 0", "s", 0.2), "d": Hint("z3", "depth 1", None, 0.0),
+        "e": Hint("z3", "depth 0", None, 0.3, exact=True)}
     assert Hint("z3", "depth 0", None, 0.01).budget(30.0) == HINT_MIN_SECONDS
     assert Hint("z3", "depth 0", None, 100.0).budget(30.0) == 15.0
 
@@ -178,3 +181,31 @@ def test_hints_of_another_backend_are_said_to_be_unused(tmp_path: Path) -> None:
         report = hoverify.check(PROVED, cache=False, backend="yices", hints=tmp_path)
     assert {r.status for r in report.results} == {Status.PROVED}
     assert not any("hinted" in r.stats for r in report.results)
+
+
+def test_a_hint_recorded_with_the_full_decomposition_asks_it_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A VC proved with the full Venn decomposition after a slow sparse query (``exact_layers``
+    in its baseline entry) is asked with the full one first, not the sparse one again."""
+    import logic.decide
+    from hoverify.engine.discharge import discharge
+    from hoverify.engine.vcgen import generate
+    from hoverify.loader import load_and_compile
+
+    _, cm = load_and_compile(OTR)
+    vc = next(vc for vc in generate(cm) if vc.name == NOT_BY_SLICES)
+    encodings: list[str] = []
+    real = logic.decide.check
+
+    def check(*args: Any, **kw: Any) -> Any:
+        encodings.append(kw.get("encoding", "auto"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(logic.decide, "check", check)
+    for exact in (False, True):
+        encodings.clear()
+        hint = Hint("z3", "depth 0, triggers, anchored", None, 0.1, exact=exact)
+        r = discharge(cm, vc, "z3", 30.0, isolate=False, hint=hint)
+        assert r.status is Status.PROVED and r.stats.get("hinted") is True
+        assert encodings[0] == ("full" if exact else "auto")
+        assert r.stats.get("exact_layers", False) is exact

@@ -31,7 +31,8 @@ def _entry(r: VCResult) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": r.name, "key": r.key, "status": str(r.status),
                              "backend": r.backend, "seconds": round(r.seconds, 4)}
     if r.status is Status.PROVED:  # how it was proved (a hint for the next run)
-        entry.update({k: r.stats[k] for k in ("attempt", "slice") if k in r.stats})
+        entry.update({k: r.stats[k] for k in ("attempt", "slice", "exact_layers")
+                      if k in r.stats})
     return entry
 
 

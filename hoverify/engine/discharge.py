@@ -132,13 +132,16 @@ def _hinted(vc: VC, hint: Hint, backend: str, timeout: float,
         formula, limit = vc.slice_negation(hint.slice), SLICE_INSTANCES
     try:
         res = check(formula, backend=backend, timeout=hint.budget(timeout), isolate=isolate,
-                    max_instances=limit, attempts=(attempt,), refute_only=True)
+                    max_instances=limit, attempts=(attempt,), refute_only=True,
+                    encoding="full" if hint.exact else "auto")
     except LogicError:
         return None
     if res.answer is not Answer.UNSAT:
         return None
     if hint.slice is not None:
         res.stats["slice"] = hint.slice
+    if hint.exact:
+        res.stats["exact_layers"] = True
     res.stats["hinted"] = True
     return res
 

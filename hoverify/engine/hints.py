@@ -39,12 +39,15 @@ HINT_SLACK = 3.0
 @dataclass(frozen=True)
 class Hint:
     """How a VC was proved: by ``backend``, with the reduction labelled ``attempt``, on the
-    slice labelled ``slice`` (``None``: on the VC itself), in ``seconds`` in all."""
+    slice labelled ``slice`` (``None``: on the VC itself), in ``seconds`` in all; ``exact``:
+    with the full Venn decomposition (after a slow sparse query: the hinted query asks the full
+    one at once)."""
 
     backend: str
     attempt: str
     slice: str | None
     seconds: float
+    exact: bool = False
 
     def budget(self, timeout: float) -> float:
         """The seconds its query gets out of a VC's ``timeout``."""
@@ -68,7 +71,7 @@ def read_hints(root: Path, model_file: str) -> dict[str, Hint]:
                                              e.get("slice") if isinstance(e.get("slice"), str)
                                              else None,
                                              seconds if math.isfinite(seconds) and seconds > 0
-                                             else 0.0)
+                                             else 0.0, e.get("exact_layers") is True)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:  # not a baseline
         warnings.warn(f"no proof hints for {model_file}: cannot read {path} ({e}); its VCs are "
                       f"checked without them (record hints with --record {root})",
