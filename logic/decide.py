@@ -316,8 +316,8 @@ def decide_prepared(prepared: Prepared, *, backend: str = "z3",
     # what was left when it was prepared
     prepared.reduction.reducer.deadline = time.perf_counter() + timeout
     res = _answer_by_time(prepared, backend, timeout + prepared.seconds, isolate,
-                                _models(small_model, refute_only),
-                                time.perf_counter() - prepared.seconds)
+                          _models(small_model, refute_only),
+                          time.perf_counter() - prepared.seconds)
     res.stats["attempt"] = prepared.attempt.label
     return res
 
