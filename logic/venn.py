@@ -46,6 +46,15 @@ if TYPE_CHECKING:
 FNode = Any
 
 MAX_FULL_ATOMS = 16
+#: ``auto`` takes the full decomposition while it has at most this many times the sparse
+#: encoding's regions: its membership bits are constants, so z3 searches none, and a few more
+#: regions (witnesses, instances on them) cost less than that search. Every VC of six models one
+#: after another in one process (z3 seeds 0-2, medians of 3, two rounds), against 1 (full only
+#: when it is not larger): FloodMin 0.55-0.68 -> 0.27-0.36 s (its invariant[0] over Flood: 5
+#: atoms, 32 regions against 30), Ben-Or 1.37-1.72 -> 1.17-1.79 s, One-Third Rule 0.38-0.46 ->
+#: 0.37-0.38 s (its step-1 progress slice: 6 atoms, 64 regions against 55, solved in 0.11-0.16
+#: s against 0.20-0.25 s), A_T,E 5.8-6.0 -> 5.8-6.2 s (the same within the noise)
+FULL_OVER_SPARSE = 2
 #: a sparse Venn layer with this many generic regions is large (see ``logic.decide``: the
 #: reduction without such layers is asked first)
 LARGE_LAYER_REGIONS = 32
@@ -76,7 +85,8 @@ def plan_layer(atoms: int, big: int, nonzero: int, encoding: str) -> LayerPlan:
     cards = big + nonzero
     bound = sparse_bound(big + 1) + nonzero
     full = 2 ** atoms if atoms <= 60 else None
-    if encoding == "full" or (encoding == "auto" and full is not None and full <= bound):
+    if encoding == "full" or (encoding == "auto" and full is not None
+                              and full <= FULL_OVER_SPARSE * bound):
         if atoms > MAX_FULL_ATOMS:
             raise UnsupportedError(f"the full Venn decomposition of {atoms} sets needs 2^{atoms} "
                                    f"regions; use the sparse encoding (encoding='sparse' or "

