@@ -11,7 +11,12 @@ import pytest
 import hoverify
 from hoverify.compiler import compile_model
 from hoverify.engine.canon import canonical_processes
-from hoverify.engine.discharge import WIDER_SLICE_GROWTH, _next_slice, discharge
+from hoverify.engine.discharge import (
+    SLICE_INSTANCES,
+    WIDER_SLICE_GROWTH,
+    _next_slice,
+    discharge,
+)
 from hoverify.engine.replay import replay_transition
 from hoverify.engine.results import Status, VCResult
 from hoverify.engine.runner import (
@@ -245,6 +250,8 @@ def test_a_lemmas_slice_from_the_lemmas_before_goes_first_if_hardly_larger() -> 
         alone = prepared[ROUND_ALONE].instances
         if first == ROUND_AND_LEMMAS:
             assert prepared[first].instances <= WIDER_SLICE_GROWTH * alone
+        # the comparison's bound is not the slice's: each may grow to a slice's limit
+        assert {p.max_instances for p in prepared.values()} == {SLICE_INSTANCES}
         # the one set aside is taken next, with its reduction, and compared with nothing
         assert _next_slice(vc, pending, prepared, 10.0).label != first and not pending
         # with only these two slices, the first one taken proves it

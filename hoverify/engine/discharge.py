@@ -106,9 +106,10 @@ def _next_slice(vc: VC, pending: list[Slice], prepared: dict[str, Prepared],
                         max_instances=bound)
     except LogicError:  # TooManyInstances: more than hardly larger
         return first
-    # its triggered rounds (if staged) may go beyond the bound of the comparison
+    # its triggered rounds (if staged), and the full decomposition tried after a slow sparse
+    # query (logic.decide.EXACT_ATOMS), may go beyond the bound of the comparison
     other.reduction.reducer.max_instances = SLICE_INSTANCES
-    prepared[wider.label] = other
+    prepared[wider.label] = replace(other, max_instances=SLICE_INSTANCES)
     pending.remove(wider)
     pending.insert(0, first)
     return wider
