@@ -106,7 +106,12 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
                 arg_pools.append(pool)
         combos = list(itertools.product(*arg_pools))
         width = len(elements) if (f.codomain.is_set or f.codomain is PROC) else 1
-        if len(plan.queries) + len(combos) * max(1, width) > MAX_QUERIES:
+        cost = len(combos) * max(1, width)
+        if f.codomain.kind is SortKind.VALUE and not f.codomain.ordered:
+            # its values are read by their pairwise equalities, with the others of the sort's
+            held = len(plan.value_pools.get(f.codomain, ()))
+            cost += _pairs(held + len(combos)) - _pairs(held)
+        if len(plan.queries) + _pending_pairs(plan) + cost > MAX_QUERIES:
             continue
         for combo in combos:
             keys = tuple(k for k, _ in combo)
@@ -140,6 +145,15 @@ def plan_queries(reduction: Reduction) -> QueryPlan:
             for j in range(i):
                 plan.ask(("veq", uniq[j], uniq[i]), m.Equals(uniq[j], uniq[i]))
     return plan
+
+
+def _pairs(k: int) -> int:
+    return k * (k - 1) // 2
+
+
+def _pending_pairs(plan: QueryPlan) -> int:
+    """The equality queries the value pools will add (see the end of :func:`plan_queries`)."""
+    return sum(_pairs(len(pool)) for pool in plan.value_pools.values())
 
 
 def _region_bit(red: Any, layer: Layer, atom_index: dict[Term, int], atom: Term,

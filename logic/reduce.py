@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logic.arith import ArithTranslator
+from logic.emptysets import KnownEmpty
 from logic.errors import TooManyInstances, UnsupportedError
 from logic.intclasses import IntClasses
 from logic.normalize import Clause, is_skolem, prepare, reset_names
@@ -106,9 +107,11 @@ class ReductionStats:
     cardinalities: int = 0
     process_terms: int = 0
     layers: list[dict[str, Any]] = field(default_factory=list)
+    # sets the input states empty, replaced by the empty set in its other ground formulas
+    empty_sets: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "clauses": self.clauses, "instances": self.instances,
             "dropped_instances": self.dropped_instances,
             "skipped_uncovered": self.skipped_uncovered,
@@ -118,6 +121,9 @@ class ReductionStats:
             "layers": self.layers,
             "regions": sum(int(layer["regions"]) for layer in self.layers),
         }
+        if self.empty_sets:
+            out["empty_sets"] = self.empty_sets
+        return out
 
 
 _NOTHING_BOUND: frozenset[Term] = frozenset()
@@ -208,6 +214,8 @@ class Reducer:
         self.layer_uninterpreted = False
         self.layer_internal = False
         self.side: list[FNode] = []
+        # the sets the input states empty (set by run)
+        self.known_empty = KnownEmpty(())
         self.stats = ReductionStats()
         self._final = False
         # how many triggered rounds are still to run (run(staged=True) leaves them to extend)
@@ -327,6 +335,7 @@ class Reducer:
         uses every cardinality at most as the final layer's region bound assumed (otherwise it is
         dropped, which only weakens the reduction).
         """
+        f = self.known_empty(f)
         if f is TRUE:
             return True
         visited: list[Term] = []
@@ -776,7 +785,10 @@ class Reducer:
         ``exists v. ...`` gets an instance of its negation on each (LastVoting's invariant:
         about 35 values where its proof needs the one of the pre-state's invariant)."""
         reset_names()
-        self.add_clauses(prepare(self.formula, origin="input"), 0)
+        clauses = prepare(self.formula, origin="input")
+        self.known_empty = KnownEmpty(c.matrix for c in clauses if c.is_ground)
+        self.stats.empty_sets = len(self.known_empty.atoms)
+        self.add_clauses(clauses, 0)
         # instantiation may nest function applications at most `depth + 1` levels deeper than
         # the input does: this bounds every round (terms are finite in number)
         self.max_nesting = max((self.nesting(t) for t in self.gen), default=0) + self.depth + 1

@@ -148,6 +148,25 @@ BACKENDS = available_backends()
 # satisfiable only with a one-value domain: brute force must try small domains too
 @example(formula=Forall(W, Lt(Card(Comprehension(J, Or(App(D, J), Not(Eq(App(X, J), W))))), 1)))
 def test_never_unsat_when_brute_force_finds_a_model(backend: str, formula: Term) -> None:
+    _agrees_with_brute_force(backend, formula)
+
+
+# a set stated empty is replaced by the empty set in the rest of the ground formulas
+# (logic.emptysets): the same comparison with such a fact conjoined to every formula
+_EMPTINESS_FACTS = st.sampled_from([Eq(Card(S), IntConst(0)), Le(Card(App(HO, P)), IntConst(0)),
+                                    Eq(IntConst(0), Card(App(HO, P)))])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(fact=_EMPTINESS_FACTS, formula=formulas)
+def test_a_set_stated_empty_keeps_the_verdicts_sound(backend: str, fact: Term,
+                                                     formula: Term) -> None:
+    _agrees_with_brute_force(backend, And(fact, formula))
+
+
+def _agrees_with_brute_force(backend: str, formula: Term) -> None:
     result = check(formula, backend=backend, timeout=20)
     if result.answer is Answer.SAT:
         assert result.model is not None
