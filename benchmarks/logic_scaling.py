@@ -46,14 +46,14 @@ run index and the kind, so every encoding sees the same instances), each decided
   an uninterpreted sort ``Proc``, ``n = set.card(U)`` for a set ``U`` with ``Si <= U`` (or
   ``set.universe`` with ``--cvc5-universe``, which needs cvc5's ``sets-exp`` option).
 
-Every query runs in a forked child process that is killed at ``--timeout`` plus a grace period
-(so a slow *reduction* is a timeout too, not a hang); times are measured inside the child around
-the call (imports are warmed up in the parent before forking, and the child first answers two
-small instances of its own, untimed, by the same path: ``CHILD_WARM_UP``). Inside that child,
-``check`` runs its solver calls in the same process (``isolate=False``), as cvc5 runs there: the
-child is already the isolation ``check`` would otherwise add with a fork per solver call (7-9 ms
-each, as much as the whole answer on a contradiction among a few sets). Answers are checked
-against the construction: a sat instance must be answered sat (``check`` validates its model; cvc5's model is
+Every query runs in a forked child process that is killed at ``--timeout`` plus a grace period (so
+a slow *reduction* is a timeout too, not a hang); times are measured inside the child around the
+call (imports are warmed up in the parent before forking, and the child first answers two small
+instances of its own, untimed, by the same path: ``CHILD_WARM_UP``). Inside that child, ``check``
+runs its solver calls in the same process (``isolate=False``), as cvc5 runs there: the child is
+already the isolation ``check`` would otherwise add with a fork per solver call (7-9 ms each, as
+much as the whole answer on a contradiction among a few sets). Answers are checked against the
+construction: a sat instance must be answered sat (``check`` validates its model; cvc5's model is
 read back and validated with ``logic.evaluate.holds`` outside the timed region), an unsat instance
 unsat. Anything else is printed as an ``ERROR`` line and excluded from the medians; timeouts are
 counted (and count as infinitely slow in the medians, so a median that is a timeout shows as
