@@ -299,10 +299,13 @@ class Reducer:
         """The ground terms, set atoms and cardinality terms of ``f`` not yet registered.
 
         With ``visited``, subterms registered by an earlier ground formula (``_registered``) are
-        not entered again, and those entered now are appended to ``visited``."""
-        terms: list[Term] = []
-        atoms: list[Term] = []
-        cards: list[Term] = []
+        not entered again, and those entered now are appended to ``visited``. Each item once,
+        though the walk meets a ground subterm once outside the binders of ``f`` and once under
+        each (``AHO(p)`` in ``|{c | if w in AHO(p) then ...}|`` and in ``|AHO(p)|``): insertion-
+        ordered dicts as sets."""
+        terms: dict[Term, None] = {}
+        atoms: dict[Term, None] = {}
+        cards: dict[Term, None] = {}
         skip = self._registered if visited is not None else _NOTHING_BOUND
         for s in _walk_ground(f, skip, visited):
             if s.op is Op.APP and s.args and not is_skolem(s.payload):
@@ -313,20 +316,20 @@ class Reducer:
                 self.app_args.setdefault((s.args[1].payload, -1), set()).add(s.args[0])
             if s.op is Op.CARD:
                 if s not in self._card_index:
-                    cards.append(s)
+                    cards[s] = None
                 continue
             srt = s.sort
             if srt.is_set:
                 if s.op in (Op.APP, Op.VAR, Op.COMPREHENSION) and s not in self.gen:
-                    atoms.append(s)
+                    atoms[s] = None
                 continue
             if srt is BOOL:
                 continue
             if s.op in (Op.VAR, Op.APP, Op.ITE) and s not in self.gen:
                 if srt is INT and s.op is Op.ITE:
                     continue
-                terms.append(s)
-        return terms, atoms, cards
+                terms[s] = None
+        return list(terms), list(atoms), list(cards)
 
     def add_ground(self, f: Term, g: int) -> bool:
         """Register a ground formula of round ``g``.

@@ -758,6 +758,36 @@ def test_local_families_leave_out_the_atoms_of_witnesses() -> None:
     assert check(f, timeout=30).answer is Answer.UNSAT
 
 
+def test_a_set_inside_and_outside_a_comprehension_is_one_venn_atom() -> None:
+    """``HO(p)`` is counted, and tested inside the body of a comprehension (``p in HO(p)``
+    mentions no bound variable): one atom and one cardinality, not one per place the walk of the
+    formula met them (a second copy of an atom doubles the full decomposition's regions)."""
+    from logic.terms import Ite, Lt, Or
+
+    ho = FunctionSymbol("HO", (PROC,), SET_PROC)
+    y = FunctionSymbol("y", (PROC,), VAL)
+    i = Var("i", PROC)
+    heard = App(ho, P)
+    counted = Comprehension(i, Eq(Ite(Member(P, heard), App(X, i), App(y, i)), V))
+    # one ground formula meets HO(p) outside the comprehension and inside its body
+    f = And(Gt(Card(heard), N / 2), Or(Gt(Card(counted), N / 2), Eq(Card(heard), IntConst(0))),
+            Lt(Card(Comprehension(i, Eq(App(X, i), V))), IntConst(1)), Member(P, heard))
+    from logic.reduce import Reducer
+
+    both = f.args[1]
+    terms, atoms, cards = Reducer(both)._new_items(both)
+    assert atoms.count(heard) == 1 and len(atoms) == len(set(atoms))
+    assert len(cards) == len(set(cards)) and len(terms) == len(set(terms))
+    red = reduce_formula(f, depth=0, triggers=True, anchored=True)
+    atoms = red.reducer.set_atoms
+    assert heard in atoms
+    assert len(atoms) == len(set(atoms))
+    for layer in red.reducer.layers:
+        assert len(layer.atoms) == len(set(layer.atoms))
+    assert len(red.reducer.cards) == len(set(red.reducer.cards))
+    assert check(f, timeout=30).answer is Answer.UNSAT
+
+
 def _deep_value() -> tuple[Term, Term]:
     """No value is good, and for every p some q has a good x(q): unsat only on the value
     x(sk(p)) of a Skolem witness (generation 1, beyond depth 0); and the same contradiction on a
