@@ -26,7 +26,7 @@ from logic.terms import FALSE, TRUE, IntConst, Op, Term, constant_value, rebuild
 
 _ZERO = IntConst(0)
 
-EMPTY_SET_OPS = frozenset({Op.UNION, Op.INTER, Op.DIFF, Op.MEMBER, Op.CARD})
+_EMPTY_SET_OPS = frozenset({Op.UNION, Op.INTER, Op.DIFF, Op.MEMBER, Op.CARD})
 
 
 class _Simplifier:
@@ -52,7 +52,7 @@ class _Simplifier:
             return t
         args = tuple(self(a) for a in t.args)
         op = t.op
-        if op in EMPTY_SET_OPS:
+        if op in _EMPTY_SET_OPS:
             folded = _fold_empty(op, args)
             if folded is not None:
                 return folded
@@ -142,5 +142,3 @@ class KnownEmpty:
         if fact is not None:
             return fact
         return self._rewrite(f)
-
-
