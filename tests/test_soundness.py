@@ -161,6 +161,14 @@ _EMPTINESS_FACTS = st.sampled_from([Eq(Card(S), IntConst(0)), Le(Card(App(HO, P)
 @settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(fact=_EMPTINESS_FACTS, formula=formulas)
+# the rewriting at work: S is empty, so the comprehension is {i | d(i)} and the formula unsat;
+# and a sat one whose model must still give S no member
+@example(fact=Eq(Card(S), IntConst(0)),
+         formula=And(Gt(Card(Comprehension(I, Or(Member(I, S), App(D, I)))), IntConst(0)),
+                     Forall(I, Not(App(D, I)))))
+@example(fact=Eq(Card(S), IntConst(0)),
+         formula=And(Not(Member(P, S)), Ge(Card(Comprehension(I, Or(Member(I, S), App(D, I)))),
+                                           IntConst(1))))
 def test_a_set_stated_empty_keeps_the_verdicts_sound(backend: str, fact: Term,
                                                      formula: Term) -> None:
     _agrees_with_brute_force(backend, And(fact, formula))
