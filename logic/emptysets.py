@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from logic.normalize import fold_node
 from logic.terms import EMPTY as _EMPTY
-from logic.terms import FALSE, TRUE, IntConst, Op, Term, constant_value, rebuild
+from logic.terms import FALSE, IntConst, Op, Term, constant_value
 
 _ZERO = IntConst(0)
 
@@ -51,35 +52,11 @@ class _Simplifier:
         if not t.args:
             return t
         args = tuple(self(a) for a in t.args)
-        op = t.op
-        if op in _EMPTY_SET_OPS:
-            folded = _fold_empty(op, args)
+        if t.op in _EMPTY_SET_OPS:
+            folded = _fold_empty(t.op, args)
             if folded is not None:
                 return folded
-        elif op is Op.NOT and args[0].op is Op.BOOL_CONST:
-            return FALSE if args[0] is TRUE else TRUE
-        elif op is Op.AND and any(a.op is Op.BOOL_CONST for a in args):
-            return _connective(FALSE, TRUE, args, t)
-        elif op is Op.OR and any(a.op is Op.BOOL_CONST for a in args):
-            return _connective(TRUE, FALSE, args, t)
-        elif op is Op.ITE and args[0].op is Op.BOOL_CONST:
-            return args[1] if args[0] is TRUE else args[2]
-        elif op is Op.EQ and args[0] is args[1]:
-            return TRUE
-        if all(a is b for a, b in zip(args, t.args)):
-            return t
-        return rebuild(t, args)
-
-
-def _connective(absorbing: Term, neutral: Term, args: tuple[Term, ...], t: Term) -> Term:
-    if absorbing in args:
-        return absorbing
-    rest = [a for a in args if a is not neutral]
-    if not rest:
-        return neutral
-    if len(rest) == 1:
-        return rest[0]
-    return rebuild(t, tuple(rest))
+        return fold_node(t, args)
 
 
 def _fold_empty(op: Op, args: tuple[Term, ...]) -> Term | None:

@@ -525,7 +525,13 @@ def _fold(t: Term) -> Term:
     """Fold ``a = a`` to true and the Boolean constants it makes (after a substitution)."""
     if not t.args:
         return t
-    args = tuple(_fold(a) for a in t.args)
+    return fold_node(t, tuple(_fold(a) for a in t.args))
+
+
+def fold_node(t: Term, args: tuple[Term, ...]) -> Term:
+    """``t`` with its children replaced by ``args`` (already folded), ``a = a`` folded to true and
+    the Boolean constants among ``args`` folded away (``not``, ``and``, ``or``, a Boolean
+    condition of if-then-else); ``t`` itself if ``args`` are its children and nothing folds."""
     op = t.op
     if op is Op.EQ and args[0] is args[1]:
         return TRUE
