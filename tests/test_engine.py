@@ -125,6 +125,14 @@ def test_golden_text(model: str, code: int, golden: str,
     _golden(f"{golden}.txt", _mask_text(out))
 
 
+def test_golden_text_of_two_models_checked_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """Two jobs check both models' VCs at the same time (one pool); the output is each model's
+    section in turn, in the order given, as if they were checked one after the other."""
+    got, out, err = _run(["--no-cache", "--jobs", "2", REFUTED, PROVED], capsys)
+    assert got == 1, out + err
+    _golden("check_two_models.txt", _mask_text(out))
+
+
 def test_every_vc_of_the_report_is_printed_even_if_its_progress_never_came(
         capsys: pytest.CaptureFixture[str]) -> None:
     """The CLI prints VC lines in VC order as results come; at the end it prints, from the
@@ -622,11 +630,11 @@ def test_default_jobs_is_one_per_usable_cpu_capped(monkeypatch: pytest.MonkeyPat
 # process (not in a child each): what the per-query isolation of logic.backends guaranteed must
 # hold per VC, and a VC that takes its worker down takes no other VC's verdict with it.
 def _solver_check_does(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
-    from hoverify.engine import runner
+    from hoverify.engine import pool
     from logic import backends
 
     backends.available_backends()  # the smoke tests run in this process: before the action
-    monkeypatch.setattr(runner, "HARD_GRACE", 1.0)
+    monkeypatch.setattr(pool, "HARD_GRACE", 1.0)
     monkeypatch.setitem(backends._CHECKS, "z3", action)  # seen by the forked VC processes
 
 
@@ -780,7 +788,8 @@ def test_in_a_portfolio_a_backend_that_crashes_leaves_the_others_their_answer(
 
 
 def test_the_hard_deadline_covers_every_backend_of_a_cross_check() -> None:
-    from hoverify.engine.runner import HARD_GRACE, Options, hard_deadline
+    from hoverify.engine.pool import HARD_GRACE, hard_deadline
+    from hoverify.engine.runner import Options
 
     assert hard_deadline(Options(timeout=30.0)) == 60.0 + HARD_GRACE
     assert hard_deadline(Options(backend="cross-check", timeout=30.0)) == 180.0 + HARD_GRACE

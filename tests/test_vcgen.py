@@ -408,12 +408,20 @@ def test_verdicts_may_arrive_in_any_order(monkeypatch: pytest.MonkeyPatch) -> No
     import hoverify.engine.runner as runner
     from hoverify.engine.discharge import discharge as decide
 
-    def backwards(cm, batch, opts, hints, *_):  # type: ignore[no-untyped-def]
-        done = [(j, decide(cm, vc, opts.backend, opts.timeout, hint=hint))
-                for j, (vc, hint) in enumerate(zip(batch, hints, strict=True))]
-        yield from reversed(done)
+    def backwards(sources, opts, tasks, refill):  # type: ignore[no-untyped-def]
+        refill()
+        while tasks.waiting():  # every task waiting, then their results, the last one first
+            started = [tasks.pop() for _ in range(tasks.waiting())]
+            done = []
+            for t in started:
+                cm, vcs, hints = sources[t.model]
+                done.append((t, decide(cm, vcs[t.index], opts.backend, opts.timeout,
+                                       hint=hints[t.index])))
+            for t, r in reversed(done):
+                tasks.finish(t)
+                yield t, r
 
-    monkeypatch.setattr(runner, "_isolated", backwards)
+    monkeypatch.setattr(runner, "isolated", backwards)
     _, cm = load_and_compile(MODELS / "otr.py")
     opts = Options(backend="z3", timeout=20, jobs=1, only="Exchange", cache=False,
                    kinds="safety", search=False)

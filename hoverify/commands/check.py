@@ -14,6 +14,7 @@ proved and that is no longer proved is a failure (exit 2 unless something is ref
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import os
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     from hoverify.engine.render import exit_code, render_summary
-    from hoverify.engine.runner import NOT_CHECKED, Interrupted, Options, check_compiled
+    from hoverify.engine.runner import NOT_CHECKED, Interrupted, Options, check_models
     from hoverify.errors import HoverifyError
     from hoverify.loader import load_and_compile
 
@@ -123,37 +124,62 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     out: TextIO = sys.stdout
     text = not args.json
     tty = out.isatty() and text
-    reports: list[ModelReport] = []
-    interrupted: str | None = None  # why the check stopped early
     start = time.perf_counter()
+    # every model is compiled before any is checked: an input error costs no proof time
+    models = []
     for path in files:
         try:
             _, cm = load_and_compile(path)
         except HoverifyError as e:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_INPUT
-        if cm.liveness is not None and not args.safety_only and text:
+        models.append((cm, str(path)))
+    streams = [_Stream(out, sys.stderr if tty else None, file, cm.model.__name__, tty,
+                       active=m == 0)
+               for m, (cm, file) in enumerate(models)] if text else []
+    for stream, (cm, file) in zip(streams, models):
+        if cm.liveness is not None and not args.safety_only:
             for goal in cm.liveness.goals:
                 if not goal.steps:
-                    print(f"note: {path}: liveness goal {goal.name!r} has no proof chain "
-                          f"(progress): it is not checked", file=out)
-        stream = _Stream(out, sys.stderr if tty else None, str(path), cm.model.__name__,
-                         tty) if text else None
-        try:
-            report = check_compiled(cm, str(path), opts, stream.result if stream else None,
-                                    stream.start if stream else None)
-        except Interrupted as e:
-            if stream is not None:
-                stream.interrupted(e.report.results)
-            reports.append(e.report)
-            unchecked = sum(1 for r in e.report.results if r.reason == NOT_CHECKED)
-            left = len(files) - len(reports)
-            more = f", nor {left} more model file{'s' if left != 1 else ''}" if left else ""
-            interrupted = (f"interrupted: {unchecked} VCs of {path} not checked{more}; they "
-                           f"are reported as unknown, and no baseline was compared or recorded")
-            break
-        if stream is not None:
-            stream.finish(report.results)
+                    stream.note(f"note: {file}: liveness goal {goal.name!r} has no proof chain "
+                                f"(progress): it is not checked")
+    done: dict[int, ModelReport] = {}
+    shown = 0  # the streams finished, in order; the next one prints as results come
+
+    def reported(m: int, report: ModelReport) -> None:
+        nonlocal shown
+        done[m] = report
+        while shown in done and streams:
+            streams[shown].finish(done[shown].results)
+            shown += 1
+            if shown < len(streams):
+                streams[shown].activate()
+
+    interrupted: str | None = None  # why the check stopped early
+    not_started: list[str] = []
+    reports: list[ModelReport]
+    try:
+        reports = check_models(
+            models, opts, (lambda m, r: streams[m].result(r)) if text else None,
+            (lambda m, names, premises: streams[m].start(names, premises)) if text else None,
+            reported)
+    except Interrupted as e:
+        reports = [r for r in e.reports if r is not None]
+        for m, report in enumerate(e.reports):
+            if report is not None and streams and m >= shown:
+                streams[m].activate()
+                streams[m].interrupted(report.results)
+        unchecked = [(report.file, sum(1 for r in report.results if r.reason == NOT_CHECKED))
+                     for report in reports]
+        which = " and ".join(f"{n} VCs of {file}" for file, n in unchecked if n)
+        not_started = [file for (_, file), r in zip(models, e.reports) if r is None]
+        noun = f"model file{'s' if len(not_started) != 1 else ''}"
+        what = (f"{which} not checked" + (f", nor {len(not_started)} more {noun}"
+                                          if not_started else "") if which
+                else f"{len(not_started)} {noun} not checked")
+        interrupted = (f"interrupted: {what}; they are reported as unknown, and no baseline was "
+                       f"compared or recorded")
+    for report in reports:
         if not report.results:
             why = (f"no VC of {report.model} matches --only {args.only!r}" if args.only else
                    f"{report.model} has no liveness VCs: give its liveness goals a proof chain "
@@ -161,9 +187,8 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
                    if args.liveness_only else
                    f"{report.model} declares no safety properties and no invariants: there is "
                    f"nothing to prove; add `safety = {{...}}` and `invariants = [...]`")
-            print(f"error: {path}: {why}", file=sys.stderr)
+            print(f"error: {report.file}: {why}", file=sys.stderr)
             return EXIT_INPUT
-        reports.append(report)
     code = exit_code(reports)
     if interrupted is not None:  # a refutation stands; anything else is not a result
         code = EXIT_REFUTED if code == EXIT_REFUTED else EXIT_UNKNOWN
@@ -207,7 +232,7 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
         doc["baseline"] = regressions
         doc["interrupted"] = interrupted is not None
         if interrupted is not None:  # the model files not even started
-            doc["not_started"] = [str(f) for f in files[len(reports):]]
+            doc["not_started"] = not_started
         json.dump(doc, out, indent=2)
         out.write("\n")
     if interrupted is not None:
@@ -283,16 +308,32 @@ def _options_not_for(args: argparse.Namespace, kind: str) -> str | None:
 
 
 class _Stream:
-    """Prints each model's VC lines as soon as they are known, in VC order (results arrive in
-    completion order); on a terminal, a transient status line on ``status``."""
+    """Prints a model's VC lines as soon as they are known, in VC order (results arrive in
+    completion order); on a terminal, a transient status line on ``status``. Until it is
+    :meth:`activate`-d (the models before it are done: their VCs are checked at the same time),
+    it keeps what it would print."""
 
     def __init__(self, out: TextIO, status: TextIO | None, file: str, model: str,
-                 color: bool) -> None:
-        self.out, self.status, self.file, self.model, self.color = out, status, file, model, color
+                 color: bool, active: bool = True) -> None:
+        self.file, self.model, self.color = file, model, color
+        self._out, self._status = out, status
+        self.out: TextIO = out if active else io.StringIO()
+        self.status = status if active else None
         self.names: list[str] = []
         self.waiting: dict[str, Any] = {}
         self.next = 0
         self.count = 0
+
+    def activate(self) -> None:
+        """Print what was kept, and from now on print as results come."""
+        if self.out is not self._out:
+            kept = self.out.getvalue() if isinstance(self.out, io.StringIO) else ""
+            self.out, self.status = self._out, self._status
+            self.out.write(kept)
+            self.out.flush()
+
+    def note(self, line: str) -> None:
+        self.out.write(line + "\n")
 
     def start(self, names: list[str], premises: bool = False) -> None:
         """The header: the selected VCs (``premises``: and the lemmas their proofs rest on,
