@@ -382,6 +382,8 @@ def prepare_workers() -> None:
     0.3 s per VC otherwise, more than most LastVoting VCs take to decide."""
     import logic.decide  # noqa: F401
     import logic.decode  # noqa: F401
+    import logic.evaluate  # noqa: F401 - a model's validation
+    import logic.printer  # noqa: F401 - a term's text (orders of terms, reasons)
     import logic.reduce  # noqa: F401
     from logic.backends import available_backends
 

@@ -100,6 +100,9 @@ class _ModelCheck:
         chosen = [vc for vc in selected(every, opts.only)
                   if opts.kinds == "all" or vc.liveness == (opts.kinds == "liveness")]
         self.vcs = with_lemmas(chosen, every)
+        # which VCs prove lemmas of which round: the same for the VCs checked again (without
+        # lemmas, they prove what they proved)
+        self._lemmas = lemma_index(self.vcs)
         # the lemmas brought along only because a proof of a chosen VC may rest on them: checked
         # after the chosen ones (while they run, if a process is free), and reported only if a
         # proof the report gives does rest on them; once none waits for one, the others are
@@ -176,7 +179,7 @@ class _ModelCheck:
         were checked again."""
         out = {i for i in range(len(self.vcs)) if i not in self.optional} | self._voided
         for i in list(out):
-            out.update(proof_premises(self.vcs, self.results, i))
+            out.update(proof_premises(self.vcs, self.results, i, self._lemmas))
         return sorted(out)
 
     def settled(self) -> bool:
@@ -193,7 +196,7 @@ class _ModelCheck:
             if i in self._shown or i in self._retry or i not in self.results:
                 continue
             r = self.results[i]
-            premises = proof_premises(self.vcs, self.results, i)
+            premises = proof_premises(self.vcs, self.results, i, self._lemmas)
             if any(d not in self.results for d in premises):
                 continue  # the verdicts of the lemmas it was proved from are still to come
             if unproved_lemmas(r, [self.results[d] for d in premises]):
@@ -396,12 +399,25 @@ def without_lemmas(vc: VC, vcs: list[VC]) -> VC:
     return replace(vc, slices=(), hypotheses=tuple(h for h in vc.hypotheses if h not in goals))
 
 
-def proof_premises(vcs: list[VC], results: Mapping[int, VCResult], i: int) -> list[int]:
+def lemma_index(vcs: list[VC]) -> dict[str, list[tuple[int, Term]]]:
+    """The lemmas' VCs among ``vcs`` by the round they are about: their indices and goals."""
+    out: dict[str, list[tuple[int, Term]]] = {}
+    for j, lm in enumerate(vcs):
+        if (rnd := lm.lemma_of) is not None:
+            out.setdefault(rnd, []).append((j, lm.goal))
+    return out
+
+
+def proof_premises(vcs: list[VC], results: Mapping[int, VCResult], i: int,
+                   lemmas: Mapping[str, list[tuple[int, Term]]] | None = None) -> list[int]:
     """The lemmas' VCs (indices) that the proof of VC ``i`` rests on, by the proofs found: the
     lemmas among the hypotheses it was proved from (the slice that proved it, else its own), and
     in turn those of each such lemma's proof (a lemma whose verdict is not known yet is among
     them, but not the lemmas its proof will use: the caller awaits its verdict). Within
-    :func:`with_lemmas` (every lemma any proof of it could use)."""
+    :func:`with_lemmas` (every lemma any proof of it could use). ``lemmas``: ``vcs``'s
+    :func:`lemma_index`, if the caller keeps it."""
+    if lemmas is None:
+        lemmas = lemma_index(vcs)
     found: set[int] = set()
     frontier = [i]
     while frontier:
@@ -410,11 +426,12 @@ def proof_premises(vcs: list[VC], results: Mapping[int, VCResult], i: int) -> li
         if r is None or r.status is not Status.PROVED:
             continue  # not a proof: it rests on nothing (and proves nothing)
         vc = vcs[k]
+        if vc.round_name is None or vc.round_name not in lemmas:
+            continue
         label = r.stats.get("slice")
         used = next((sl.hypotheses for sl in vc.slices if sl.label == label), vc.hypotheses)
-        for j, lm in enumerate(vcs):
-            if (j not in found and lm.lemma_of is not None and lm.lemma_of == vc.round_name
-                    and lm.goal in used):
+        for j, goal in lemmas[vc.round_name]:
+            if j not in found and goal in used:
                 found.add(j)
                 frontier.append(j)
     return sorted(found)
