@@ -30,6 +30,7 @@ The user's cache is never touched: every run uses ``cache=False`` or a temporary
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import statistics
@@ -148,7 +149,6 @@ def _folder(paths: list[Path], backend: str, timeout: float, runs: int, jobs: in
     round's lemmas twice when both rest on them, these once."""
     import hoverify
     from hoverify.engine.runner import Options, check_models
-    from hoverify.loader import load_and_compile
 
     together, apart = [], []
     each: dict[str, list[float]] = {path.stem: [] for path in paths}
@@ -157,7 +157,8 @@ def _folder(paths: list[Path], backend: str, timeout: float, runs: int, jobs: in
         if seeds:
             _z3_seed(seeds[k % len(seeds)])
         start = time.perf_counter()
-        check_models([(load_and_compile(path)[1], str(path)) for path in paths], opts)
+        # each model compiled when its turn comes, as the command does
+        check_models([(functools.partial(_compiled, path), str(path)) for path in paths], opts)
         together.append(time.perf_counter() - start)
         start = time.perf_counter()
         for path in paths:
@@ -168,6 +169,12 @@ def _folder(paths: list[Path], backend: str, timeout: float, runs: int, jobs: in
     if seeds:
         _z3_seed(0)
     return together, apart, each
+
+
+def _compiled(path: Path) -> Any:
+    from hoverify.loader import load_and_compile
+
+    return load_and_compile(path)[1]
 
 
 def _hinted(row: Row, path: Path, timeout: float, runs: int, jobs: int, hints: Path) -> None:

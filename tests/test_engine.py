@@ -133,6 +133,20 @@ def test_golden_text_of_two_models_checked_at_once(capsys: pytest.CaptureFixture
     _golden("check_two_models.txt", _mask_text(out))
 
 
+def test_a_model_that_does_not_compile_stops_the_check_after_the_models_before_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Models are compiled in turn, while the VCs of the one before are checked: the models
+    before a malformed one are checked and printed in full, then its located error, exit code 3,
+    and nothing of the models after it."""
+    bad = "tests/malformed_models/syntax_error.py"
+    code, out, err = _run(["--no-cache", "--jobs", "2", PROVED, bad, REFUTED], capsys)
+    assert code == 3
+    assert out.startswith(f"{PROVED}: FloodMax (5 VCs)\n")
+    assert len([line for line in out.splitlines() if line.startswith("  proved")]) == 5
+    assert REFUTED not in out and "VCs:" not in out  # no summary: the input is in error
+    assert err.startswith(f"error: {bad}:") and err.count("\n") == 1
+
+
 def test_every_vc_of_the_report_is_printed_even_if_its_progress_never_came(
         capsys: pytest.CaptureFixture[str]) -> None:
     """The CLI prints VC lines in VC order as results come; at the end it prints, from the

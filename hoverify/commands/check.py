@@ -20,13 +20,14 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from hoverify.cli import EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN
 
 if TYPE_CHECKING:
+    from hoverify.compiler import CompiledModel
     from hoverify.engine.results import ModelReport
 
 #: the most VCs checked in parallel without ``--jobs`` (each worker process may use up to 8 GiB)
@@ -125,26 +126,26 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     text = not args.json
     tty = out.isatty() and text
     start = time.perf_counter()
-    # every model is compiled before any is checked: an input error costs no proof time
-    models = []
-    for path in files:
-        try:
-            _, cm = load_and_compile(path)
-        except HoverifyError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_INPUT
-        models.append((cm, str(path)))
-    streams = [_Stream(out, sys.stderr if tty else None, file, cm.model.__name__, tty,
-                       active=m == 0)
-               for m, (cm, file) in enumerate(models)] if text else []
-    for stream, (cm, file) in zip(streams, models):
-        if cm.liveness is not None and not args.safety_only:
-            for goal in cm.liveness.goals:
-                if not goal.steps:
-                    stream.note(f"note: {file}: liveness goal {goal.name!r} has no proof chain "
-                                f"(progress): it is not checked")
+    streams: list[_Stream] = []
     done: dict[int, ModelReport] = {}
     shown = 0  # the streams finished, in order; the next one prints as results come
+
+    def load(path: Path) -> Callable[[], CompiledModel]:
+        def compiled() -> CompiledModel:
+            """The model, compiled when its turn comes (while the VCs of the one before it are
+            checked), and its stream."""
+            cm: CompiledModel = load_and_compile(path)[1]
+            if text:
+                stream = _Stream(out, sys.stderr if tty else None, str(path), cm.model.__name__,
+                                 tty, active=len(streams) == shown)
+                streams.append(stream)
+                if cm.liveness is not None and not args.safety_only:
+                    for goal in cm.liveness.goals:
+                        if not goal.steps:
+                            stream.note(f"note: {path}: liveness goal {goal.name!r} has no "
+                                        f"proof chain (progress): it is not checked")
+            return cm
+        return compiled
 
     def reported(m: int, report: ModelReport) -> None:
         nonlocal shown
@@ -160,19 +161,23 @@ def _check_models(args: argparse.Namespace, files: list[Path]) -> int:
     reports: list[ModelReport]
     try:
         reports = check_models(
-            models, opts, (lambda m, r: streams[m].result(r)) if text else None,
+            [(load(path), str(path)) for path in files], opts,
+            (lambda m, r: streams[m].result(r)) if text else None,
             (lambda m, names, premises: streams[m].start(names, premises)) if text else None,
             reported)
+    except HoverifyError as e:  # a model that cannot be compiled: those before it are checked
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
     except Interrupted as e:
         reports = [r for r in e.reports if r is not None]
         for m, report in enumerate(e.reports):
-            if report is not None and streams and m >= shown:
+            if report is not None and m < len(streams) and m >= shown:
                 streams[m].activate()
                 streams[m].interrupted(report.results)
         unchecked = [(report.file, sum(1 for r in report.results if r.reason == NOT_CHECKED))
                      for report in reports]
         which = " and ".join(f"{n} VCs of {file}" for file, n in unchecked if n)
-        not_started = [file for (_, file), r in zip(models, e.reports) if r is None]
+        not_started = [str(path) for path, r in zip(files, e.reports) if r is None]
         noun = f"model file{'s' if len(not_started) != 1 else ''}"
         what = (f"{which} not checked" + (f", nor {len(not_started)} more {noun}"
                                           if not_started else "") if which

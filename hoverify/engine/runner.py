@@ -260,14 +260,17 @@ class _ModelCheck:
                            time.perf_counter() - self.started_at)
 
 
-def check_models(models: Sequence[tuple[CompiledModel, str]], opts: Options,
+def check_models(models: Sequence[tuple[CompiledModel | Callable[[], CompiledModel], str]],
+                 opts: Options,
                  progress: Callable[[int, VCResult], None] | None = None,
                  on_start: Callable[[int, list[str], bool], None] | None = None,
                  on_report: Callable[[int, ModelReport], None] | None = None
                  ) -> list[ModelReport]:
-    """Check every (selected) VC of each model (a compiled model and the path to show for it),
-    with one pool of ``opts.jobs`` processes for them all: the VCs of one model start after
-    those of the models before it, while those finish. One report per model, in order.
+    """Check every (selected) VC of each model (a compiled model, or a function that compiles
+    it, and the path to show for it), with one pool of ``opts.jobs`` processes for them all: a
+    model is compiled (if need be) and its VCs made and started while the last VCs of the model
+    before it run. One report per model, in order. If a model cannot be compiled, its error is
+    raised once the models before it are checked.
 
     The callbacks get the model's position: ``on_start`` its selected VCs' names and whether
     lemmas were brought along (reported only if a proof rests on them), before any VC is
@@ -293,12 +296,19 @@ def check_models(models: Sequence[tuple[CompiledModel, str]], opts: Options,
         if on_report is not None:
             on_report(m, reports[m])
 
+    failure: list[Exception] = []  # why the next model could not be compiled
+
     def refill() -> None:
         """Make the next models' checks until one has VCs to check (called when none waits:
         while the last VCs of the model before run)."""
-        while len(checks) < len(models) and not tasks.waiting():
+        while not failure and len(checks) < len(models) and not tasks.waiting():
             m = len(checks)
-            cm, file = models[m]
+            given, file = models[m]
+            try:
+                cm = given() if callable(given) else given
+            except Exception as e:  # noqa: BLE001 - raised once the models before are done
+                failure.append(e)
+                return
             c = _ModelCheck(cm, file, opts,
                             None if progress is None else functools.partial(progress, m),
                             None if on_start is None else functools.partial(on_start, m))
@@ -317,6 +327,8 @@ def check_models(models: Sequence[tuple[CompiledModel, str]], opts: Options,
                 if c.settled():  # the optional lemmas left are needed by no proof
                     tasks.drop(task.model)
             advance(task.model)
+        if failure:
+            raise failure[0]
         return [reports[m] for m in range(len(models))]
     except KeyboardInterrupt as e:
         raise Interrupted(tuple(
