@@ -224,9 +224,9 @@ def isolated(sources: Sequence[Source], opts: Options, tasks: Tasks,
     ignores its own limit; the worker is killed, and a new one takes the next VC). Yields each
     task with its result as it completes, or with ``None`` if it was dropped while running (its
     worker is stopped). The caller may add and drop tasks between results (see :class:`Tasks`),
-    and ``refill()``, called whenever no task is waiting, may add some (the next model's, made
-    while the last VCs of the one before run); the pool ends when none is waiting or running
-    after it.
+    and ``refill()``, called whenever fewer tasks wait than there are workers, may add some (the
+    next model's, made while the last VCs of the one before run: made when no task waited, a
+    worker waited for them); the pool ends when none is waiting or running after it.
 
     A worker checks many VCs: what the decision procedure keeps from one (desugared formulas,
     pysmt's shared terms and their z3 translations) serves the next ones.
@@ -290,20 +290,26 @@ def isolated(sources: Sequence[Source], opts: Options, tasks: Tasks,
             busy[fit[0]] = (tasks.pop(), fit, time.perf_counter())
         return retired
 
+    def start_waiting() -> None:
+        """Start waiting tasks in idle workers, forking workers as needed and allowed."""
+        while True:
+            while tasks.waiting() and workers < opts.jobs and len(idle) < tasks.waiting():
+                spawn()
+            if not assign():
+                return
+
     # an interrupt is raised by interrupt.check() below, not wherever it lands (see there)
     with interrupt.polled():
         try:
             while True:
-                if not tasks.waiting():
+                start_waiting()
+                if tasks.waiting() < opts.jobs:
+                    # after the workers free now took what waited: what the next one takes
                     refill()
-                    if not tasks.waiting() and not busy:
-                        break
-                while True:
-                    while tasks.waiting() and workers < opts.jobs and len(idle) < tasks.waiting():
-                        spawn()
-                    if not assign():
-                        break
+                    start_waiting()
                 if not busy:
+                    if not tasks.waiting():
+                        break
                     continue
                 now = time.perf_counter()
                 next_deadline = min(st + hard for _, _, st in busy.values())

@@ -299,9 +299,9 @@ def check_models(models: Sequence[tuple[CompiledModel | Callable[[], CompiledMod
     failure: list[Exception] = []  # why the next model could not be compiled
 
     def refill() -> None:
-        """Make the next models' checks until one has VCs to check (called when none waits:
-        while the last VCs of the model before run)."""
-        while not failure and len(checks) < len(models) and not tasks.waiting():
+        """Make the next models' checks until as many VCs wait as there are processes (called
+        when fewer wait: while the last VCs of the model before run)."""
+        while not failure and len(checks) < len(models) and tasks.waiting() < opts.jobs:
             m = len(checks)
             given, file = models[m]
             try:
