@@ -48,16 +48,17 @@ run index and the kind, so every encoding sees the same instances), each decided
 
 Every query runs in a forked child process that is killed at ``--timeout`` plus a grace period (so
 a slow *reduction* is a timeout too, not a hang); times are measured inside the child around the
-call (imports are warmed up in the parent before forking, and the child first answers two small
-instances of its own, untimed, by the same path: ``CHILD_WARM_UP``). Inside that child, ``check``
-runs its solver calls in the same process (``isolate=False``), as cvc5 runs there: the child is
-already the isolation ``check`` would otherwise add with a fork per solver call (7-9 ms each, as
-much as the whole answer on a contradiction among a few sets). Answers are checked against the
-construction: a sat instance must be answered sat (``check`` validates its model; cvc5's model is
-read back and validated with ``logic.evaluate.holds`` outside the timed region), an unsat instance
-unsat. Anything else is printed as an ``ERROR`` line and excluded from the medians; timeouts are
-counted (and count as infinitely slow in the medians, so a median that is a timeout shows as
-``>T``).
+call (imports are warmed up in the parent before forking, and the child first answers three
+instances of its own, untimed, by the same path: ``child_warm_up``; the parent's objects are frozen
+before the fork, and the child collects no garbage, as ``hoverify check``'s workers). Inside that
+child, ``check`` runs its solver calls in the same process (``isolate=False``), as cvc5 runs there:
+the child is already the isolation ``check`` would otherwise add with a fork per solver call (7-9
+ms each, as much as the whole answer on a contradiction among a few sets). Answers are checked
+against the construction: a sat instance must be answered sat (``check`` validates its model;
+cvc5's model is read back and validated with ``logic.evaluate.holds`` outside the timed region), an
+unsat instance unsat. Anything else is printed as an ``ERROR`` line and excluded from the medians;
+timeouts are counted (and count as infinitely slow in the medians, so a median that is a timeout
+shows as ``>T``).
 
 Columns: the median seconds of the sat and of the unsat instances (end to end, as the caller of
 ``check`` sees them); the medians over both kinds of ``stats["reduce_seconds"]`` (the reduction,
@@ -81,6 +82,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import math
 import os
 import pickle
@@ -468,10 +470,12 @@ def _in_child(fn: Callable[[], dict[str, Any]], deadline: float,
     """``fn()`` in a forked child, killed at ``deadline`` (perf_counter time); ``warm_up()`` runs
     first in the child, untimed (its answer is dropped)."""
     read_end, write_end = os.pipe()
+    gc.freeze()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
+            gc.disable()
             os.close(read_end)
             try:
                 if warm_up is not None:
@@ -489,6 +493,7 @@ def _in_child(fn: Callable[[], dict[str, Any]], deadline: float,
             code = 70
         finally:
             os._exit(code)
+    gc.unfreeze()
     os.close(write_end)
     buf = bytearray()
     need: int | None = None
@@ -643,11 +648,16 @@ def _warm_up(cfg: Config) -> None:
         import cvc5  # noqa: F401
 
 
-# Solved in every child before its timed query, by the same path (encoding and backend, or cvc5):
-# a forked child's first query otherwise pays for copying, page by page, the parent's memory it
-# writes to (reference counts of the interpreter's and the library's objects), about 2,000 page
-# faults: 13 ms of a 20 ms answer on an unsat system over 24 sets (6.6 ms in a warm process).
-CHILD_WARM_UP = (generate(4, 4, "child-warm-up"), generate(4, 4, "child-warm-up", unsat=True))
+def child_warm_up(k: int, m: int) -> tuple[Instance, ...]:
+    """Solved in every child before its timed query, by the same path (encoding and backend, or
+    cvc5): a satisfiable and an unsatisfiable system over 4 sets, and an unsatisfiable one of the
+    timed query's size (another seed). A forked child's first queries otherwise pay for copying,
+    page by page, the parent's memory they write to (reference counts of the interpreter's and
+    the libraries' objects; more of it for more sets): about 2,000 page faults, 13 ms of a 20 ms
+    answer on an unsat system over 24 sets, 6 ms in a warm process. After the two small systems
+    alone, 11-12 ms (z3) and 12-13 ms (cvc5's sets); with the third, 7-9 ms and 13-15 ms."""
+    return (generate(4, 4, "child-warm-up"), generate(4, 4, "child-warm-up", unsat=True),
+            generate(k, m, "child-warm-up", unsat=True))
 
 
 def _run_all(fns: Sequence[Callable[[], object]]) -> None:
@@ -718,7 +728,8 @@ def run(cfg: Config) -> list[str]:
                     return functools.partial(_check_query, inst, backend, enc, cfg.timeout,
                                              cfg.depth, cfg.sets)
 
-                warm_up = functools.partial(_run_all, [query(w) for w in CHILD_WARM_UP])
+                warm_up = functools.partial(_run_all,
+                                            [query(w) for w in child_warm_up(k, cfg.m)])
                 for r, pair in enumerate(insts):
                     for inst in pair:
                         deadline = time.perf_counter() + cfg.timeout + 5.0
