@@ -874,6 +874,45 @@ def test_an_interrupt_reports_what_was_checked_and_what_was_not(tmp_path: Path, 
     assert _processes_running(marker) == []
 
 
+def test_an_interrupt_while_two_models_are_checked_lists_both(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """With one pool for every model, an interrupt may leave two models partly checked: each is
+    printed in full (verdicts, then ``not checked``), in order, and the message counts both and
+    the models not started."""
+    from hoverify.engine import runner
+    from hoverify.engine.results import ModelReport, VCResult
+    from hoverify.engine.vcgen import VCKind
+
+    def vc(file: str, name: str, status: Status, reason: str | None = None) -> VCResult:
+        return VCResult(name=name, kind=VCKind.INITIATION, status=status, seconds=0.0,
+                        backend="z3", file=file, target="invariant[0]", target_line=1,
+                        reason=reason)
+
+    def interrupted(models, opts, progress, on_start, on_report):  # type: ignore[no-untyped-def]
+        reports = []
+        for m in range(2):
+            models[m][0]()  # compiled in turn (the command makes its stream)
+            file = models[m][1]
+            on_start(m, ["a", "b"], False)
+            progress(m, vc(file, "a", Status.PROVED))
+            reports.append(ModelReport(file, f"M{m}", (
+                vc(file, "a", Status.PROVED),
+                vc(file, "b", Status.UNKNOWN, runner.NOT_CHECKED)), 0.1))
+        raise runner.Interrupted((*reports, None))
+
+    monkeypatch.setattr(runner, "check_models", interrupted)
+    code, out, err = _run(["--no-cache", PROVED, REFUTED, "models/otr.py"], capsys)
+    assert code == 2
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines if not line.startswith(" ")][:2] == [
+        f"{PROVED}:", f"{REFUTED}:"]
+    assert [line.split()[0:2] for line in lines if line.startswith("  ")] == [
+        ["proved", "a"], ["not", "checked"]] * 2
+    assert err.strip().endswith(f"interrupted: 1 VCs of {PROVED} and 1 VCs of {REFUTED} not "
+                                f"checked, nor 1 more model file; they are reported as unknown, "
+                                f"and no baseline was compared or recorded")
+
+
 def test_an_interrupt_is_acted_on_once_and_not_again_later() -> None:
     """An interrupt noted in a polled block is raised at its end, once; after the command (whose
     handlers are put back) nothing of it is left to stop a later check in the same process (a
