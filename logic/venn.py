@@ -181,6 +181,15 @@ def _lex_greater(mgr: Any, a: list[FNode], b: list[FNode]) -> FNode:
     return result
 
 
+def _iff(m: Any, memo: dict[tuple[int, FNode], FNode], i: int, a: FNode,
+         b: FNode) -> FNode:
+    """``m.Iff(a, b)``, made once per ``(i, b)`` in ``memo`` (``a`` is the same for each ``i``)."""
+    hit = memo.get((i, b))
+    if hit is None:
+        hit = memo[(i, b)] = m.Iff(a, b)
+    return hit
+
+
 def build_layer(red: Reducer, index: int, label: str, plan: LayerPlan, atoms: list[Term],
                 cards: list[Term], named: list[Term], witnesses: list[Term], final: bool,
                 assumed: dict[Term, int], anchors: Sequence[Term] = ()) -> Layer:
@@ -224,12 +233,15 @@ def build_layer(red: Reducer, index: int, label: str, plan: LayerPlan, atoms: li
     finally:
         red.layer_internal = False
     # anchors: processes counted in no class of their own, but their region is not empty
+    nonempty = [m.GE(c, one) for c in counts]
     for t in anchors:
         red.check_deadline()
         ts = red.translate(t)
-        cs.append(m.Or([m.And(m.GE(counts[j], one),
-                              *[m.Iff(red.membership(a, ts), bits[j][i])
-                                for i, a in enumerate(atoms)])
+        members = [red.membership(a, ts) for a in atoms]
+        # with constant bits (the full decomposition), each region's conjuncts are among 2k
+        same: dict[tuple[int, FNode], FNode] = {}
+        cs.append(m.Or([m.And(nonempty[j], *[_iff(m, same, i, members[i], bits[j][i])
+                                             for i in range(k)])
                         for j in range(plan.regions)]))
     # symmetry breaking among generic regions
     if plan.encoding == "sparse":
