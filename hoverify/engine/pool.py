@@ -105,7 +105,8 @@ class Tasks:
 
 #: the address-space limit of the process that discharges one VC
 MEMORY_LIMIT = 8 << 30
-#: the peak memory above which a worker collects garbage before each VC (below it, never)
+#: the peak memory past which a worker collects garbage (once, then as Python does by default;
+#: below it, never)
 COLLECT_ABOVE = 1 << 30
 #: seconds past twice a VC's time budget before its process is killed
 HARD_GRACE = 10.0
@@ -157,14 +158,16 @@ def _worker(conn: Connection[_Message, Task | None], sources: Sequence[Source], 
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ValueError, OSError):
         pass
-    # no garbage collection but when the process has grown (:data:`COLLECT_ABOVE`): the
-    # decision procedure makes few reference cycles, and collecting its many live objects again
-    # and again took 7% of the VCs' time
+    # no garbage collection until the process has grown past COLLECT_ABOVE (then Python's
+    # usual one): the decision procedure makes few reference cycles, and collecting its many
+    # live objects again and again took 7% of the VCs' time
     gc.disable()
     try:
         while (task := conn.recv()) is not None:
-            if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 > COLLECT_ABOVE:
+            if not gc.isenabled() and (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                                       > COLLECT_ABOVE):
                 gc.collect()
+                gc.enable()
             cm, vcs, hints = sources[task.model]
             try:
                 # with one backend this process is the isolation (memory limit above, hard
