@@ -2,9 +2,9 @@
 discharging one VC at a time under a memory limit and a hard deadline.
 
 One pool for all the models, rather than one per model: while the last VCs of one model run,
-the next model's first ones start (a pool per model left a core idle at the end of each), and a
-worker's warm state (pysmt's shared terms, z3's context, the desugared formulas) serves every
-model after the first."""
+the next model's first ones start (a pool per model left a core idle at the end of each). Each
+model's VCs still go to workers forked for them (see :class:`Tasks`): a worker knows only the
+VCs made before it was forked, and one that went on from model to model grew slower."""
 
 from __future__ import annotations
 
@@ -228,8 +228,8 @@ def isolated(sources: Sequence[Source], opts: Options, tasks: Tasks,
     task with its result as it completes, or with ``None`` if it was dropped while running (its
     worker is stopped). The caller may add and drop tasks between results (see :class:`Tasks`),
     and ``refill()``, called whenever fewer tasks wait than there are workers, may add some (the
-    next model's, made while the last VCs of the one before run: made when no task waited, a
-    worker waited for them); the pool ends when none is waiting or running after it.
+    next model's, made while the last VCs of the one before still run, rather than once a
+    worker is idle); the pool ends when none is waiting or running after it.
 
     A worker checks many VCs: what the decision procedure keeps from one (desugared formulas,
     pysmt's shared terms and their z3 translations) serves the next ones.
